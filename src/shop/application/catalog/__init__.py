@@ -1,0 +1,1 @@
+"""Catalog use cases: categories and products."""

@@ -1,0 +1,103 @@
+"""The message bus: the one way use cases are run, over HTTP or from library code.
+
+`handle` runs a command's handler with a fresh unit of work; once that unit
+of work has committed, the events it wrote are handed to the in-process event
+handlers (cache invalidation, realtime pushes). Those events are already durable
+in the outbox, so a failing event handler is logged and never undoes the
+command. `ask` runs a query's handler.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, Protocol, TypeVar, cast
+
+from shop.application.messages import Command, Query
+from shop.application.ports import UnitOfWork, UnitOfWorkFactory
+from shop.domain.shared.events import DomainEvent
+
+R = TypeVar("R")
+C = TypeVar("C", bound=Command[Any], contravariant=True)
+Q = TypeVar("Q", bound=Query[Any], contravariant=True)
+E = TypeVar("E", bound=DomainEvent, contravariant=True)
+
+log = logging.getLogger("shop.bus")
+
+
+class CommandHandler(Protocol[C]):
+    async def __call__(self, command: C, uow: UnitOfWork) -> Any: ...
+
+
+class QueryHandler(Protocol[Q]):
+    async def __call__(self, query: Q) -> Any: ...
+
+
+EventHandler = Callable[[Any], Awaitable[None]]
+AfterCommitHook = Callable[[Sequence[DomainEvent]], None]
+
+
+class NoHandler(LookupError):
+    """The bus was given a message nobody registered a handler for (a wiring bug)."""
+
+
+class MessageBus:
+    def __init__(
+        self,
+        *,
+        uow_factory: UnitOfWorkFactory,
+        command_handlers: Mapping[type[Command[Any]], CommandHandler[Any]],
+        query_handlers: Mapping[type[Query[Any]], QueryHandler[Any]],
+        event_handlers: Mapping[type[DomainEvent], Sequence[EventHandler]] | None = None,
+        after_commit: Sequence[AfterCommitHook] = (),
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._commands = dict(command_handlers)
+        self._queries = dict(query_handlers)
+        self._events = dict(event_handlers or {})
+        self._after_commit = list(after_commit)
+
+    def subscribe(self, event_type: type[DomainEvent], handler: EventHandler) -> None:
+        """Add an event handler after wiring (contexts built later hook in here)."""
+        self._events.setdefault(event_type, [])
+        self._events[event_type] = [*self._events[event_type], handler]
+
+    def on_commit(self, hook: AfterCommitHook) -> None:
+        self._after_commit.append(hook)
+
+    async def handle(self, command: Command[R]) -> R:
+        handler = self._commands.get(type(command))
+        if handler is None:
+            raise NoHandler(f"no handler for command {type(command).__name__}")
+        uow = self._uow_factory()
+        result = await handler(command, uow)
+        events = uow.committed_events()
+        if events:
+            for hook in self._after_commit:
+                hook(events)
+            await self.publish(events)
+        return cast(R, result)
+
+    async def ask(self, query: Query[R]) -> R:
+        handler = self._queries.get(type(query))
+        if handler is None:
+            raise NoHandler(f"no handler for query {type(query).__name__}")
+        return cast(R, await handler(query))
+
+    async def publish(self, events: Sequence[DomainEvent]) -> None:
+        """Run the in-process handlers of committed events, each event in order."""
+        for event in events:
+            for handler in self._handlers_for(type(event)):
+                try:
+                    await handler(event)
+                except Exception:
+                    log.exception(
+                        "event handler failed",
+                        extra={"event_type": event.type_name, "event_id": str(event.event_id)},
+                    )
+
+    def _handlers_for(self, event_type: type[DomainEvent]) -> list[EventHandler]:
+        found: list[EventHandler] = []
+        for klass in event_type.__mro__:
+            found.extend(self._events.get(klass, ()))
+        return found

@@ -1,0 +1,63 @@
+"""Builds the message bus of every use case from the ports' implementations.
+
+The composition root calls this with the chosen adapters; tests call it with
+in-memory fakes. One table of handlers, so nothing can be wired twice.
+"""
+
+from __future__ import annotations
+
+from shop.application.catalog import commands as cc
+from shop.application.catalog import queries as cq
+from shop.application.catalog.event_handlers import InvalidateCachedProduct
+from shop.application.catalog.handlers import (
+    CreateCategoryHandler,
+    CreateProductHandler,
+    DeleteCategoryHandler,
+    DeleteProductHandler,
+    UpdateCategoryHandler,
+    UpdateProductHandler,
+)
+from shop.application.catalog.query_handlers import (
+    GetCategoryByIdHandler,
+    GetCategoryTreeHandler,
+    GetProductByIdHandler,
+    ListCategoriesHandler,
+    ListProductsHandler,
+)
+from shop.application.messagebus import MessageBus
+from shop.application.ports import CatalogReadModel, Clock, ProductCache, UnitOfWorkFactory
+from shop.domain.catalog.events import ProductDeleted, ProductUpdated
+from shop.domain.inventory.events import StockChanged
+
+
+def build_message_bus(
+    *,
+    uow_factory: UnitOfWorkFactory,
+    catalog_read_model: CatalogReadModel,
+    product_cache: ProductCache,
+    clock: Clock,
+) -> MessageBus:
+    invalidate = InvalidateCachedProduct(product_cache)
+    return MessageBus(
+        uow_factory=uow_factory,
+        command_handlers={
+            cc.CreateCategory: CreateCategoryHandler(clock),
+            cc.UpdateCategory: UpdateCategoryHandler(clock),
+            cc.DeleteCategory: DeleteCategoryHandler(),
+            cc.CreateProduct: CreateProductHandler(clock),
+            cc.UpdateProduct: UpdateProductHandler(clock),
+            cc.DeleteProduct: DeleteProductHandler(clock),
+        },
+        query_handlers={
+            cq.GetProductById: GetProductByIdHandler(catalog_read_model, product_cache),
+            cq.ListProducts: ListProductsHandler(catalog_read_model),
+            cq.GetCategoryById: GetCategoryByIdHandler(catalog_read_model),
+            cq.ListCategories: ListCategoriesHandler(catalog_read_model),
+            cq.GetCategoryTree: GetCategoryTreeHandler(catalog_read_model),
+        },
+        event_handlers={
+            ProductUpdated: [invalidate.on_product_changed],
+            ProductDeleted: [invalidate.on_product_changed],
+            StockChanged: [invalidate.on_stock_changed],
+        },
+    )

@@ -1,0 +1,1 @@
+"""The inventory context: how many units of each product are on hand."""

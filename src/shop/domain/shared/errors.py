@@ -1,0 +1,45 @@
+"""Domain errors: the ways a business rule can refuse a request.
+
+Each kind maps to one HTTP status in the interfaces layer, so the rules never
+need to know about HTTP and every adapter reports the same failure the same way.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every error a business rule raises on purpose."""
+
+    title = "Domain rule violated"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(DomainError):
+    """The addressed resource does not exist (or is no longer visible)."""
+
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    """The request is well formed but clashes with the current state."""
+
+    title = "Conflict"
+
+
+class InvalidValue(DomainError):
+    """A value breaks an invariant; `field` names the input it came from."""
+
+    title = "Invalid value"
+
+    def __init__(self, field: str, detail: str) -> None:
+        super().__init__(detail)
+        self.field = field
+
+
+class UnknownReference(InvalidValue):
+    """A request refers to another resource that does not exist."""
+
+    title = "Unknown reference"
