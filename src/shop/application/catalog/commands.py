@@ -20,7 +20,7 @@ class CreateCategory(Command[CategoryView]):
 class UpdateCategory(Command[CategoryView]):
     category_id: uuid.UUID
     name: str | Unset = UNSET
-    parent_id: uuid.UUID | None | Unset = UNSET
+    parent_id: uuid.UUID | Unset | None = UNSET
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,7 +47,7 @@ class UpdateProduct(Command[ProductView]):
     price: str | Unset = UNSET
     currency: str | Unset = UNSET
     category_id: uuid.UUID | Unset = UNSET
-    sku: str | None | Unset = UNSET
+    sku: str | Unset | None = UNSET
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from shop.application.catalog.views import (
@@ -23,7 +23,7 @@ class GetProductById(Query[ProductView]):
 
 @dataclass(frozen=True, kw_only=True)
 class ListProducts(Query[PageOf[ProductView]]):
-    page: Page = Page()
+    page: Page = field(default_factory=Page)
     category_id: uuid.UUID | None = None
     q: str | None = None
     min_price: Decimal | None = None
@@ -37,7 +37,7 @@ class GetCategoryById(Query[CategoryView]):
 
 @dataclass(frozen=True, kw_only=True)
 class ListCategories(Query[PageOf[CategoryView]]):
-    page: Page = Page()
+    page: Page = field(default_factory=Page)
 
 
 @dataclass(frozen=True, kw_only=True)

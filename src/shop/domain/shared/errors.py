@@ -43,3 +43,9 @@ class UnknownReference(InvalidValue):
     """A request refers to another resource that does not exist."""
 
     title = "Unknown reference"
+
+
+class ConcurrentModification(Conflict):
+    """Someone else changed the same aggregate between our read and our write."""
+
+    title = "Concurrent modification"

@@ -16,15 +16,19 @@ _CENT = Decimal("0.01")
 # Active ISO 4217 codes whose minor unit is two digits: the only ones the
 # contract's "exactly two fraction digits" can represent faithfully.
 ISO_4217_TWO_DIGIT: frozenset[str] = frozenset(
-    """
-    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BMD BND BOB BRL BSD
-    BTN BWP BYN BZD CAD CDF CHF CNY COP CRC CUP CVE CZK DKK DOP DZD EGP ERN ETB
-    EUR FJD FKP GBP GEL GHS GIP GMD GTQ GYD HKD HNL HTG HUF IDR ILS INR IRR ISK
-    JMD KES KGS KHR KPW KYD KZT LAK LBP LKR LRD LSL MAD MDL MKD MMK MNT MOP MRU
-    MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD PAB PEN PGK PHP PKR PLN QAR
-    RON RSD RUB SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB
-    TJS TMT TOP TRY TTD TWD TZS UAH USD UYU UZS VES WST XCD YER ZAR ZMW ZWL
-    """.split()
+    {
+        "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",
+        "BGN", "BMD", "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD", "CDF", "CHF",
+        "CNY", "COP", "CRC", "CUP", "CVE", "CZK", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB", "EUR",
+        "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF",
+        "IDR", "ILS", "INR", "IRR", "ISK", "JMD", "KES", "KGS", "KHR", "KPW", "KYD", "KZT", "LAK",
+        "LBP", "LKR", "LRD", "LSL", "MAD", "MDL", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR", "MVR",
+        "MWK", "MXN", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "PAB", "PEN", "PGK",
+        "PHP", "PKR", "PLN", "QAR", "RON", "RSD", "RUB", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD",
+        "SHP", "SLE", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB", "TJS", "TMT", "TOP",
+        "TRY", "TTD", "TWD", "TZS", "UAH", "USD", "UYU", "UZS", "VES", "WST", "XCD", "YER", "ZAR",
+        "ZMW", "ZWL",
+    }
 )
 
 DEFAULT_CURRENCY = "USD"
@@ -44,9 +48,13 @@ def _to_decimal(amount: Decimal | int | str) -> Decimal:
         raise InvalidValue("amount", f"{type(amount).__name__} is not a money amount")
     if not value.is_finite():
         raise InvalidValue("amount", "money must be a finite amount")
-    if value != value.quantize(_CENT, rounding=ROUND_HALF_EVEN):
+    try:
+        in_cents = value.quantize(_CENT, rounding=ROUND_HALF_EVEN)
+    except InvalidOperation:  # more digits than Decimal's context keeps exactly
+        raise InvalidValue("amount", "money amount is too large") from None
+    if value != in_cents:
         raise InvalidValue("amount", "money has at most two fraction digits")
-    return value.quantize(_CENT)
+    return in_cents
 
 
 def validate_currency(code: str) -> str:

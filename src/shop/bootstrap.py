@@ -1,0 +1,106 @@
+"""The running shop: the object graph built by the container, with its start and stop.
+
+`ShopRuntime` is what the HTTP app, the CLI and library users hold:
+
+    from shop import Settings, bootstrap
+    from shop.application.catalog.commands import CreateCategory
+
+    async with bootstrap(Settings(database_url="sqlite+aiosqlite:///shop.db")) as shop:
+        category = await shop.bus.handle(CreateCategory(name="Shoes"))
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import sqlalchemy as sa
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shop.application.messagebus import MessageBus
+from shop.container import Container
+from shop.infrastructure.db.migrate import upgrade_to_head
+from shop.infrastructure.events.relay import OutboxRelay
+from shop.settings import Settings
+
+log = logging.getLogger("shop.runtime")
+
+READINESS_TIMEOUT_SECONDS = 2.0
+
+
+class ShopRuntime:
+    """Owns the adapters' lifecycles: the engine, Redis, the outbox relay."""
+
+    def __init__(self, container: Container) -> None:
+        self.container = container
+        self.settings: Settings = container.settings()
+        self.bus: MessageBus = container.bus()
+        self.engine: AsyncEngine = container.engine()
+        self.redis: Redis | None = container.redis()
+        self.relay: OutboxRelay = container.outbox_relay()
+        self.bus.on_commit(self.relay.wake)
+        self._started = False
+
+    async def migrate(self) -> None:
+        await upgrade_to_head(self.engine)
+
+    async def start(self) -> None:
+        """Migrate when configured (the embedded default), then start the outbox relay."""
+        if self._started:
+            return
+        if self.settings.should_migrate_on_start:
+            await self.migrate()
+        self.relay.start()
+        self._started = True
+        log.info("shop started", extra={"database": self.engine.url.get_backend_name(),
+                                        "redis": self.redis is not None})
+
+    async def stop(self) -> None:
+        """Stop the relay (publishing what is pending), close Redis and the engine."""
+        if self._started:
+            await self.relay.stop()
+            self._started = False
+        if self.redis is not None:
+            await self.redis.aclose()
+        await self.engine.dispose()
+
+    async def readiness(self) -> dict[str, str]:
+        checks = {"database": self._check_database()}
+        if self.redis is not None:
+            checks["redis"] = self._check_redis(self.redis)
+        results: dict[str, str] = {}
+        for name, check in checks.items():
+            try:
+                await asyncio.wait_for(check, READINESS_TIMEOUT_SECONDS)
+                results[name] = "ok"
+            except Exception as error:
+                results[name] = f"unavailable: {type(error).__name__}"
+        return results
+
+    async def _check_database(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(sa.text("SELECT 1"))
+
+    @staticmethod
+    async def _check_redis(redis: Redis) -> None:
+        await redis.ping()
+
+
+def build_runtime(settings: Settings | None = None) -> ShopRuntime:
+    """Wire a runtime (not started). With no settings, read `SHOP_*` from the environment."""
+    container = Container(settings=settings or Settings.from_env())
+    return ShopRuntime(container)
+
+
+@asynccontextmanager
+async def bootstrap(settings: Settings | None = None) -> AsyncIterator[ShopRuntime]:
+    """A started runtime for library use; stopped (and drained) on exit."""
+    runtime = build_runtime(settings)
+    await runtime.start()
+    try:
+        yield runtime
+    finally:
+        await runtime.stop()

@@ -1,0 +1,84 @@
+"""The composition root: the one place that picks adapters and wires the object graph.
+
+Adapters are chosen from `Settings` alone: `database_url` picks SQLite,
+PostgreSQL or SQL Server; `redis_url` switches cache, events and the relay's
+leader lock from in-process to Redis. Tests override providers
+(`container.product_cache.override(...)`) instead of patching modules.
+"""
+
+from __future__ import annotations
+
+from dependency_injector import containers, providers
+from redis.asyncio import Redis
+
+from shop.application.clock import SystemClock
+from shop.application.wiring import build_message_bus
+from shop.infrastructure.cache.memory import InMemoryProductCache
+from shop.infrastructure.cache.redis import RedisProductCache
+from shop.infrastructure.db.catalog_read_model import SqlCatalogReadModel
+from shop.infrastructure.db.engine import build_engine
+from shop.infrastructure.db.unit_of_work import SqlUnitOfWorkFactory
+from shop.infrastructure.events.leader_lock import AlwaysLeader, LeaderLock, RedisLeaderLock
+from shop.infrastructure.events.publishers import (
+    EventPublisher,
+    InProcessEventPublisher,
+    RedisStreamPublisher,
+)
+from shop.infrastructure.events.relay import OutboxRelay
+from shop.infrastructure.redis_client import build_redis
+from shop.settings import Settings
+
+EVENTS_STREAM_MAXLEN = 1_000_000
+"""Approximate cap of the events stream, so an unconsumed stream cannot fill Redis."""
+
+
+def product_cache(
+    settings: Settings, redis: Redis | None
+) -> InMemoryProductCache | RedisProductCache:
+    if redis is None:
+        return InMemoryProductCache(ttl_seconds=settings.cache_ttl_seconds)
+    return RedisProductCache(redis, prefix=settings.redis_prefix,
+                             ttl_seconds=settings.cache_ttl_seconds)
+
+
+def event_publisher(settings: Settings, redis: Redis | None) -> EventPublisher:
+    if redis is None:
+        return InProcessEventPublisher()
+    return RedisStreamPublisher(redis, settings.events_stream, maxlen=EVENTS_STREAM_MAXLEN)
+
+
+def relay_lock(settings: Settings, redis: Redis | None) -> LeaderLock:
+    if redis is None:
+        return AlwaysLeader()
+    return RedisLeaderLock(redis, f"{settings.redis_prefix}outbox:relay-leader")
+
+
+class Container(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
+
+    clock = providers.Singleton(SystemClock)
+    engine = providers.Singleton(build_engine, settings)
+    redis = providers.Singleton(build_redis, settings)
+
+    product_cache = providers.Singleton(product_cache, settings, redis)
+    uow_factory = providers.Singleton(SqlUnitOfWorkFactory, engine)
+    catalog_read_model = providers.Singleton(SqlCatalogReadModel, engine)
+
+    event_publisher = providers.Singleton(event_publisher, settings, redis)
+    relay_lock = providers.Singleton(relay_lock, settings, redis)
+    outbox_relay = providers.Singleton(
+        OutboxRelay,
+        engine,
+        event_publisher,
+        relay_lock,
+        batch_size=settings.provided.outbox_batch_size,
+        poll_seconds=settings.provided.outbox_poll_seconds,
+    )
+
+    bus = providers.Singleton(
+        build_message_bus,
+        uow_factory=uow_factory,
+        catalog_read_model=catalog_read_model,
+        product_cache=product_cache,
+        clock=clock,
+    )

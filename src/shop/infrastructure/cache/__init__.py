@@ -1,0 +1,1 @@
+"""Product cache adapters: in-process (embedded default) and Redis (shared)."""

@@ -1,0 +1,135 @@
+"""The catalog's read side: SQL straight into views, no aggregates."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shop.application.catalog.views import (
+    CategoryView,
+    Page,
+    PageOf,
+    ProductFilter,
+    ProductView,
+)
+from shop.infrastructure.db.schema import categories, products, stock
+
+_product_columns = (
+    products.c.id,
+    products.c.name,
+    products.c.description,
+    products.c.price_minor,
+    products.c.currency,
+    products.c.category_id,
+    products.c.sku,
+    products.c.created_at,
+    products.c.updated_at,
+    products.c.version,
+    stock.c.on_hand,
+    stock.c.version.label("stock_version"),
+    stock.c.updated_at.label("stock_updated_at"),
+)
+_product_source = products.join(stock, stock.c.product_id == products.c.id)
+
+
+def _minor(amount: Decimal) -> int:
+    return int((amount * 100).to_integral_value())
+
+
+def _product_view(row: Any) -> ProductView:
+    return ProductView(
+        id=row.id,
+        name=row.name,
+        description=row.description,
+        price=Decimal(row.price_minor).scaleb(-2),
+        currency=row.currency,
+        category_id=row.category_id,
+        stock=row.on_hand,
+        sku=row.sku,
+        created_at=row.created_at,
+        updated_at=max(row.updated_at, row.stock_updated_at),
+        product_version=row.version,
+        stock_version=row.stock_version,
+    )
+
+
+def _category_view(row: Any) -> CategoryView:
+    return CategoryView(id=row.id, name=row.name, parent_id=row.parent_id,
+                        created_at=row.created_at)
+
+
+class SqlCatalogReadModel:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def product(self, product_id: uuid.UUID) -> ProductView | None:
+        query = (
+            sa.select(*_product_columns)
+            .select_from(_product_source)
+            .where(products.c.id == product_id, products.c.deleted_at.is_(None))
+        )
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return None if row is None else _product_view(row)
+
+    async def products(self, criteria: ProductFilter, page: Page) -> PageOf[ProductView]:
+        conditions: list[sa.ColumnElement[bool]] = [products.c.deleted_at.is_(None)]
+        if criteria.category_ids is not None:
+            conditions.append(products.c.category_id.in_(sorted(criteria.category_ids)))
+        if criteria.name_contains:
+            conditions.append(
+                sa.func.lower(products.c.name).contains(
+                    criteria.name_contains.lower(), autoescape=True
+                )
+            )
+        if criteria.min_price is not None:
+            conditions.append(products.c.price_minor >= _minor(criteria.min_price))
+        if criteria.max_price is not None:
+            conditions.append(products.c.price_minor <= _minor(criteria.max_price))
+        items_query = (
+            sa.select(*_product_columns)
+            .select_from(_product_source)
+            .where(*conditions)
+            .order_by(products.c.created_at.desc(), products.c.id)
+            .limit(page.limit)
+            .offset(page.offset)
+        )
+        count_query = sa.select(sa.func.count()).select_from(products).where(*conditions)
+        async with self._engine.connect() as conn:
+            total = (await conn.execute(count_query)).scalar_one()
+            rows = (await conn.execute(items_query)).all()
+        return PageOf(items=[_product_view(r) for r in rows], total=total,
+                      limit=page.limit, offset=page.offset)
+
+    async def category(self, category_id: uuid.UUID) -> CategoryView | None:
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(sa.select(categories).where(categories.c.id == category_id))
+            ).first()
+        return None if row is None else _category_view(row)
+
+    async def categories(self, page: Page) -> PageOf[CategoryView]:
+        async with self._engine.connect() as conn:
+            total = (
+                await conn.execute(sa.select(sa.func.count()).select_from(categories))
+            ).scalar_one()
+            rows = (
+                await conn.execute(
+                    sa.select(categories)
+                    .order_by(categories.c.name, categories.c.id)
+                    .limit(page.limit)
+                    .offset(page.offset)
+                )
+            ).all()
+        return PageOf(items=[_category_view(r) for r in rows], total=total,
+                      limit=page.limit, offset=page.offset)
+
+    async def all_categories(self) -> Sequence[CategoryView]:
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(sa.select(categories))).all()
+        return [_category_view(r) for r in rows]

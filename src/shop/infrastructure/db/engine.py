@@ -1,0 +1,101 @@
+"""Builds the async engine for the configured database and tunes each backend."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from shop.settings import Settings
+
+SQLITE_BEGIN_OPTION = "shop_sqlite_begin"
+"""Execution option a writer sets to open SQLite transactions with BEGIN IMMEDIATE."""
+
+_ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+    "postgresql+psycopg": "postgresql+asyncpg",
+    "postgresql+psycopg2": "postgresql+asyncpg",
+    "mssql": "mssql+aioodbc",
+    "mssql+pyodbc": "mssql+aioodbc",
+}
+
+
+def async_url(raw: str) -> URL:
+    """Accept the URLs people write (`postgresql://`, `sqlite:///`) and pick the async driver."""
+    url = make_url(raw)
+    driver = _ASYNC_DRIVERS.get(url.drivername)
+    return url.set(drivername=driver) if driver else url
+
+
+def build_engine(settings: Settings) -> AsyncEngine:
+    url = async_url(settings.effective_database_url)
+    backend = url.get_backend_name()
+    options: dict[str, Any] = {"echo": settings.database_echo}
+    if backend == "sqlite":
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        options["connect_args"] = {"timeout": 30}
+    else:
+        options.update(
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_pool_size,
+            pool_pre_ping=True,
+            pool_recycle=1800,
+        )
+    engine = create_async_engine(url, **options)
+    if backend == "sqlite":
+        _tune_sqlite(engine)
+    return engine
+
+
+def _tune_sqlite(engine: AsyncEngine) -> None:
+    """WAL for concurrent readers, enforced foreign keys, and writers that queue.
+
+    A deferred SQLite transaction that reads and then writes fails at once with
+    "database is locked" if another writer got there first; writers therefore
+    begin IMMEDIATE (take the write lock up front and wait for it), readers stay
+    deferred so they never block anyone.
+    """
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA foreign_keys=ON",
+            "PRAGMA busy_timeout=30000",
+            "PRAGMA synchronous=NORMAL",
+        ):
+            cursor.execute(pragma)
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+async def connect_for_writing(engine: AsyncEngine) -> AsyncConnection:
+    """A connection whose transactions take SQLite's write lock up front (no-op elsewhere)."""
+    conn = await engine.connect()
+    if conn.dialect.name == "sqlite":
+        conn = await conn.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+    return conn
+
+
+@asynccontextmanager
+async def write_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    conn = await connect_for_writing(engine)
+    try:
+        async with conn.begin():
+            yield conn
+    finally:
+        await conn.close()

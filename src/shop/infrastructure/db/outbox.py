@@ -1,0 +1,91 @@
+"""The transactional outbox: events written in the aggregates' own transaction."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import msgspec
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shop.domain.shared.events import DomainEvent
+from shop.infrastructure.db.schema import outbox
+
+_ENVELOPE_FIELDS = {"event_id", "occurred_at"}
+_encoder = msgspec.json.Encoder(decimal_format="string")
+
+
+def event_data(event: DomainEvent) -> dict[str, Any]:
+    """The event's own fields (the `data` of the stream entry), minus the envelope."""
+    return {
+        f.name: getattr(event, f.name)
+        for f in dataclasses.fields(event)
+        if f.name not in _ENVELOPE_FIELDS
+    }
+
+
+def encode_data(event: DomainEvent) -> str:
+    return _encoder.encode(event_data(event)).decode()
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """One stored event as the relay hands it to a publisher."""
+
+    position: int
+    event_id: uuid.UUID
+    event_type: str
+    aggregate_id: uuid.UUID
+    occurred_at: datetime
+    data_json: str
+
+
+async def append_to_outbox(conn: AsyncConnection, events: Sequence[DomainEvent]) -> None:
+    if not events:
+        return
+    await conn.execute(
+        sa.insert(outbox),
+        [
+            {
+                "event_id": event.event_id,
+                "event_type": event.type_name,
+                "aggregate_id": event.aggregate_id,
+                "occurred_at": event.occurred_at,
+                "payload": encode_data(event),
+            }
+            for event in events
+        ],
+    )
+
+
+async def fetch_unpublished(conn: AsyncConnection, limit: int) -> list[OutboxMessage]:
+    rows = await conn.execute(
+        sa.select(outbox)
+        .where(outbox.c.published_at.is_(None))
+        .order_by(outbox.c.id)
+        .limit(limit)
+    )
+    return [
+        OutboxMessage(
+            position=row.id,
+            event_id=row.event_id,
+            event_type=row.event_type,
+            aggregate_id=row.aggregate_id,
+            occurred_at=row.occurred_at,
+            data_json=row.payload,
+        )
+        for row in rows
+    ]
+
+
+async def mark_published(
+    conn: AsyncConnection, positions: Sequence[int], published_at: datetime
+) -> None:
+    await conn.execute(
+        sa.update(outbox).where(outbox.c.id.in_(positions)).values(published_at=published_at)
+    )

@@ -1,0 +1,81 @@
+"""The tables. Money is stored as integer minor units so no float ever touches it."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from shop.infrastructure.db.types import UTCDateTime, big_int_pk
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING)
+
+categories = sa.Table(
+    "categories",
+    metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("name", sa.Unicode(200), nullable=False),
+    sa.Column("parent_id", sa.Uuid(), sa.ForeignKey("categories.id"), nullable=True, index=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+_live = sa.text("sku IS NOT NULL AND deleted_at IS NULL")
+
+products = sa.Table(
+    "products",
+    metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("name", sa.Unicode(200), nullable=False),
+    sa.Column("description", sa.UnicodeText(), nullable=False),
+    sa.Column("price_minor", sa.BigInteger(), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    # Nullable only so a category can be deleted after its products were: live
+    # products always have one (the domain requires it).
+    sa.Column("category_id", sa.Uuid(), sa.ForeignKey("categories.id"), nullable=True, index=True),
+    sa.Column("sku", sa.Unicode(64), nullable=True),
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.Column("deleted_at", UTCDateTime(), nullable=True),
+    sa.CheckConstraint("price_minor >= 0", name="price_not_negative"),
+    sa.Index("ix_products_created_at", "created_at"),
+    # A SKU is unique among live products; a deleted product frees its SKU.
+    sa.Index(
+        "uq_products_live_sku",
+        "sku",
+        unique=True,
+        postgresql_where=_live,
+        sqlite_where=_live,
+        mssql_where=_live,
+    ),
+)
+
+stock = sa.Table(
+    "stock",
+    metadata,
+    sa.Column("product_id", sa.Uuid(), sa.ForeignKey("products.id"), primary_key=True),
+    sa.Column("on_hand", sa.Integer(), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
+)
+
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", big_int_pk(), primary_key=True, autoincrement=True),
+    sa.Column("event_id", sa.Uuid(), nullable=False, unique=True),
+    sa.Column("event_type", sa.String(100), nullable=False),
+    sa.Column("aggregate_id", sa.Uuid(), nullable=False),
+    sa.Column("occurred_at", UTCDateTime(), nullable=False),
+    sa.Column("payload", sa.UnicodeText(), nullable=False),
+    sa.Column("published_at", UTCDateTime(), nullable=True),
+    sa.Index("ix_outbox_unpublished", "published_at", "id"),
+)

@@ -1,0 +1,86 @@
+"""One database transaction, its repositories, and the outbox rows of its events."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
+
+from shop.domain.shared.events import DomainEvent, EventRecorder
+from shop.infrastructure.db.engine import connect_for_writing
+from shop.infrastructure.db.outbox import append_to_outbox
+from shop.infrastructure.db.repositories import (
+    SqlCategoryRepository,
+    SqlProductRepository,
+    SqlStockRepository,
+    pull_all_events,
+)
+
+
+class SqlUnitOfWork:
+    categories: SqlCategoryRepository
+    products: SqlProductRepository
+    stock: SqlStockRepository
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._conn: AsyncConnection | None = None
+        self._tx: AsyncTransaction | None = None
+        self._seen: list[EventRecorder] = []
+        self._recorded: list[DomainEvent] = []
+        self._committed: list[DomainEvent] = []
+
+    async def __aenter__(self) -> Self:
+        conn = await connect_for_writing(self._engine)
+        self._conn = conn
+        self._tx = await conn.begin()
+        self.categories = SqlCategoryRepository(conn, self._seen)
+        self.products = SqlProductRepository(conn, self._seen)
+        self.stock = SqlStockRepository(conn, self._seen)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if self._tx is not None and self._tx.is_active:
+                await self._tx.rollback()
+        finally:
+            if self._conn is not None:
+                await self._conn.close()
+            self._conn = self._tx = None
+
+    def record(self, event: DomainEvent) -> None:
+        self._recorded.append(event)
+
+    async def commit(self) -> None:
+        if self._conn is None or self._tx is None:
+            raise RuntimeError("commit outside of `async with unit_of_work`")
+        events = pull_all_events(self._seen) + self._recorded
+        events.sort(key=lambda e: e.occurred_at)
+        await append_to_outbox(self._conn, events)
+        await self._tx.commit()
+        self._committed.extend(events)
+        self._seen.clear()
+        self._recorded = []
+
+    async def rollback(self) -> None:
+        if self._tx is not None and self._tx.is_active:
+            await self._tx.rollback()
+        self._seen.clear()
+        self._recorded = []
+
+    def committed_events(self) -> list[DomainEvent]:
+        return list(self._committed)
+
+
+class SqlUnitOfWorkFactory:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    def __call__(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self._engine)

@@ -1,0 +1,1 @@
+"""Getting committed events out: the outbox relay and where it publishes."""

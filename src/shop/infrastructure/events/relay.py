@@ -1,0 +1,108 @@
+"""The outbox relay: publishes committed events, in commit order, at least once.
+
+Rows are marked published only after the publisher accepted them, so an
+outage of Redis delays events and never loses them; the relay backs off and
+retries the same batch until it goes through.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shop.domain.shared.events import DomainEvent
+from shop.infrastructure.db.engine import write_transaction
+from shop.infrastructure.db.outbox import fetch_unpublished, mark_published
+from shop.infrastructure.events.leader_lock import LeaderLock
+from shop.infrastructure.events.publishers import EventPublisher
+
+log = logging.getLogger("shop.outbox")
+
+_MAX_BACKOFF_SECONDS = 5.0
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        publisher: EventPublisher,
+        lock: LeaderLock,
+        *,
+        batch_size: int = 200,
+        poll_seconds: float = 0.5,
+    ) -> None:
+        self._engine = engine
+        self._publisher = publisher
+        self._lock = lock
+        self._batch_size = batch_size
+        self._poll_seconds = poll_seconds
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._failures = 0
+
+    def wake(self, _events: Sequence[DomainEvent] = ()) -> None:
+        """Called after a commit so new events leave at once instead of at the next poll."""
+        self._wake.set()
+
+    async def relay_once(self) -> int:
+        """Publish one batch of pending events; returns how many went out."""
+        async with self._engine.connect() as conn:
+            messages = await fetch_unpublished(conn, self._batch_size)
+        if not messages:
+            return 0
+        await self._publisher.publish(messages)
+        async with write_transaction(self._engine) as conn:
+            await mark_published(conn, [m.position for m in messages], datetime.now(UTC))
+        return len(messages)
+
+    async def drain(self) -> int:
+        """Publish everything pending now (used at shutdown and by tests)."""
+        total = 0
+        while sent := await self.relay_once():
+            total += sent
+        return total
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task is None:
+            return
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        self._task = None
+        with contextlib.suppress(Exception):
+            if await self._lock.hold():
+                await self.drain()
+            await self._lock.release()
+
+    async def _run(self) -> None:
+        while True:
+            delay = self._poll_seconds
+            self._wake.clear()  # before the pass: a commit during it wakes the next one
+            try:
+                if await self._lock.hold():
+                    while await self.relay_once() == self._batch_size:
+                        pass
+                if self._failures:
+                    log.info("outbox relay recovered after %d failed attempts", self._failures)
+                self._failures = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                self._failures += 1
+                delay = min(_MAX_BACKOFF_SECONDS, self._poll_seconds * 2 ** self._failures)
+                log.warning("outbox relay failed (attempt %d), retrying in %.1fs: %s",
+                            self._failures, delay, error)
+            if self._failures:  # back off for real: commits must not hammer a dead broker
+                await asyncio.sleep(delay)
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=delay)

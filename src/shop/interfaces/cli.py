@@ -1,0 +1,109 @@
+"""The `shop` command: serve, worker, migrate, seed-demo.
+
+Settings come from `SHOP_*` variables (see `shop.settings.Settings`); flags
+only cover what differs per invocation (host, port, workers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from collections.abc import Sequence
+
+from shop.bootstrap import bootstrap, build_runtime
+from shop.infrastructure.observability.logging import configure_logging
+from shop.interfaces.demo_catalog import seed_demo_catalog
+from shop.settings import Settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="shop", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the HTTP and websocket API")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to bind (default 8000)")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+
+    commands.add_parser("worker", help="run the outbox relay and event consumers")
+    commands.add_parser("migrate", help="bring the database schema up to date")
+    commands.add_parser("seed-demo", help="load a demo catalog into an empty shop")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings.from_env()
+    configure_logging(settings)
+    if args.command == "serve":
+        return serve(settings, host=args.host, port=args.port, workers=args.workers)
+    if args.command == "worker":
+        return asyncio.run(_worker(settings))
+    if args.command == "migrate":
+        return asyncio.run(_migrate(settings))
+    if args.command == "seed-demo":
+        return asyncio.run(_seed_demo(settings))
+    raise AssertionError(f"unhandled command {args.command}")  # argparse refuses others
+
+
+def serve(settings: Settings, *, host: str, port: int, workers: int) -> int:
+    """Migrate once in this process (so workers never race on it), then run granian."""
+    from granian.constants import Interfaces
+    from granian.server import Server
+
+    if settings.should_migrate_on_start:
+        asyncio.run(_migrate(settings, quiet=True))
+    print(f"shop: serving on http://{host}:{port} "
+          f"(database: {settings.effective_database_url.split('://')[0]}, "
+          f"redis: {'on' if settings.redis_url else 'off'}); docs at /schema/swagger",
+          file=sys.stderr)
+    Server(
+        "shop.interfaces.http.app:create_app",
+        factory=True,
+        address=host,
+        port=port,
+        workers=workers,
+        interface=Interfaces.ASGI,
+        log_access=False,  # the app logs requests itself, with request ids
+        websockets=True,
+    ).serve()
+    return 0
+
+
+async def _migrate(settings: Settings, *, quiet: bool = False) -> int:
+    runtime = build_runtime(settings)
+    try:
+        await runtime.migrate()
+    finally:
+        await runtime.stop()
+    if not quiet:
+        print("shop: database schema is up to date")
+    return 0
+
+
+async def _seed_demo(settings: Settings) -> int:
+    async with bootstrap(settings.with_overrides(migrate_on_start=True)) as runtime:
+        categories, products = await seed_demo_catalog(runtime.bus)
+    if categories or products:
+        print(f"shop: seeded {categories} categories and {products} products")
+    else:
+        print("shop: the catalog is not empty; nothing seeded")
+    return 0
+
+
+async def _worker(settings: Settings) -> int:
+    """Relay the outbox until SIGINT/SIGTERM; several workers share the lead through Redis."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with bootstrap(settings):
+        print("shop: worker running (outbox relay); Ctrl-C to stop", file=sys.stderr)
+        await stop.wait()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""The one settings object. Read from `SHOP_*` environment variables by the composition root.
+
+Library users may build `Settings(...)` directly; nothing else in the package
+reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "SHOP_"
+
+
+def _default_data_dir() -> Path:
+    return Path("var")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Every knob of a shop process, with the embedded defaults.
+
+    With nothing set, the shop runs on an SQLite file under `data_dir` with
+    in-process cache and events; `redis_url` switches cache, events and
+    realtime feeds to Redis; `database_url` picks SQLite, PostgreSQL or SQL Server.
+    """
+
+    data_dir: Path = field(default_factory=_default_data_dir)
+    database_url: str | None = None
+    """SQLAlchemy URL; unset: `sqlite+aiosqlite:///<data_dir>/shop.db`."""
+    database_pool_size: int = 10
+    database_echo: bool = False
+    migrate_on_start: bool | None = None
+    """Run migrations when the app starts; unset: only for SQLite (the embedded default)."""
+
+    redis_url: str | None = None
+    redis_prefix: str = "shop:"
+    """Prefix of every Redis key and channel the shop owns (cache, locks, feeds)."""
+    redis_max_connections: int = 64
+    events_stream: str = "shop:events"
+    cache_ttl_seconds: int = 300
+
+    outbox_poll_seconds: float = 0.5
+    outbox_batch_size: int = 200
+
+    jwt_secret: str | None = None
+    admin_email: str | None = None
+    admin_password: str | None = None
+    payment_gateway: str = "fake"
+
+    log_level: str = "INFO"
+    log_format: str = "json"
+    """`json` for machines, `console` for humans."""
+    access_log: bool = True
+    metrics_enabled: bool = True
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'shop.db').as_posix()}"
+
+    @property
+    def is_embedded_database(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+    @property
+    def should_migrate_on_start(self) -> bool:
+        if self.migrate_on_start is None:
+            return self.is_embedded_database
+        return self.migrate_on_start
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read `SHOP_<FIELD>` variables; unknown `SHOP_*` names are ignored."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(ENV_PREFIX + f.name.upper())
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _parse(f.name, str(f.type), raw)
+        values.update(overrides)
+        return cls(**values)
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+
+def _parse(name: str, type_text: str, raw: str) -> Any:
+    if "bool" in type_text:
+        lowered = raw.strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off"}:
+            return False
+        raise ValueError(f"{ENV_PREFIX}{name.upper()} must be true or false, not {raw!r}")
+    if type_text.startswith("int"):
+        return int(raw)
+    if type_text.startswith("float"):
+        return float(raw)
+    if type_text.startswith("Path"):
+        return Path(raw)
+    return raw
