@@ -15,6 +15,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Protocol
 
 import sqlalchemy as sa
 from redis.asyncio import Redis
@@ -22,11 +23,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop.application.messagebus import MessageBus
 from shop.container import Container
+from shop.infrastructure.cache.near import NearProductCache
 from shop.infrastructure.db.migrate import upgrade_to_head
 from shop.infrastructure.events.relay import OutboxRelay
 from shop.settings import Settings
 
 log = logging.getLogger("shop.runtime")
+
+
+class BackgroundService(Protocol):
+    """A task the runtime runs between start and stop (relay, cache invalidation feed)."""
+
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
 
 READINESS_TIMEOUT_SECONDS = 2.0
 
@@ -42,6 +51,10 @@ class ShopRuntime:
         self.redis: Redis | None = container.redis()
         self.relay: OutboxRelay = container.outbox_relay()
         self.bus.on_commit(self.relay.wake)
+        cache = container.product_cache()
+        self._background: list[BackgroundService] = [self.relay]
+        if isinstance(cache, NearProductCache):
+            self._background.append(cache)
         self._started = False
 
     async def migrate(self) -> None:
@@ -53,7 +66,8 @@ class ShopRuntime:
             return
         if self.settings.should_migrate_on_start:
             await self.migrate()
-        self.relay.start()
+        for service in self._background:
+            await service.start()
         self._started = True
         log.info("shop started", extra={"database": self.engine.url.get_backend_name(),
                                         "redis": self.redis is not None})
@@ -61,7 +75,8 @@ class ShopRuntime:
     async def stop(self) -> None:
         """Stop the relay (publishing what is pending), close Redis and the engine."""
         if self._started:
-            await self.relay.stop()
+            for service in reversed(self._background):
+                await service.stop()
             self._started = False
         if self.redis is not None:
             await self.redis.aclose()

@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 from shop.application.clock import SystemClock
 from shop.application.wiring import build_message_bus
 from shop.infrastructure.cache.memory import InMemoryProductCache
+from shop.infrastructure.cache.near import NearProductCache
 from shop.infrastructure.cache.redis import RedisProductCache
 from shop.infrastructure.db.catalog_read_model import SqlCatalogReadModel
 from shop.infrastructure.db.engine import build_engine
@@ -34,11 +35,15 @@ EVENTS_STREAM_MAXLEN = 1_000_000
 
 def product_cache(
     settings: Settings, redis: Redis | None
-) -> InMemoryProductCache | RedisProductCache:
+) -> InMemoryProductCache | RedisProductCache | NearProductCache:
     if redis is None:
         return InMemoryProductCache(ttl_seconds=settings.cache_ttl_seconds)
-    return RedisProductCache(redis, prefix=settings.redis_prefix,
-                             ttl_seconds=settings.cache_ttl_seconds)
+    shared = RedisProductCache(redis, prefix=settings.redis_prefix,
+                               ttl_seconds=settings.cache_ttl_seconds)
+    if settings.near_cache_seconds <= 0:
+        return shared
+    return NearProductCache(shared, redis, channel=f"{settings.redis_prefix}cache:invalidations",
+                            ttl_seconds=settings.near_cache_seconds)
 
 
 def event_publisher(settings: Settings, redis: Redis | None) -> EventPublisher:

@@ -42,6 +42,8 @@ class Settings:
     redis_max_connections: int = 64
     events_stream: str = "shop:events"
     cache_ttl_seconds: int = 300
+    near_cache_seconds: float = 5.0
+    """With Redis: keep hot product views in each process this long (0 turns it off)."""
 
     outbox_poll_seconds: float = 0.5
     outbox_batch_size: int = 200

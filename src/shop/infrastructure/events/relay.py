@@ -67,7 +67,7 @@ class OutboxRelay:
             total += sent
         return total
 
-    def start(self) -> None:
+    async def start(self) -> None:
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="outbox-relay")
 

@@ -1,0 +1,124 @@
+"""A near cache: product views kept in this process, in front of the shared Redis cache.
+
+A Redis round trip per product read costs more than the rest of the request,
+so each process keeps hot views in memory. Coherence across processes comes
+from Redis pub/sub: every invalidation is applied locally at once, written to
+the shared cache, then broadcast; the other processes evict on receipt. A
+process that loses its subscription forgets its whole near cache on
+reconnecting, and entries live only `ttl_seconds`, so a lost message can never
+keep a stale view longer than that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from shop.application.catalog.views import ProductView
+from shop.infrastructure.cache.memory import InMemoryProductCache
+from shop.infrastructure.cache.redis import RedisProductCache
+
+log = logging.getLogger("shop.cache")
+
+_RETRY_SECONDS = 1.0
+
+
+class NearProductCache:
+    def __init__(
+        self,
+        shared: RedisProductCache,
+        redis: Redis,
+        *,
+        channel: str,
+        ttl_seconds: float,
+        max_entries: int = 10_000,
+    ) -> None:
+        self._shared = shared
+        self._redis = redis
+        self._channel = channel
+        self._ttl = ttl_seconds
+        self._max_entries = max_entries
+        self._local = InMemoryProductCache(ttl_seconds=ttl_seconds, max_entries=max_entries)
+        self._listener: asyncio.Task[None] | None = None
+        self._subscribed = asyncio.Event()
+
+    async def get(self, product_id: uuid.UUID) -> ProductView | None:
+        view = await self._local.get(product_id)
+        if view is not None:
+            return view
+        view = await self._shared.get(product_id)
+        if view is not None and self._subscribed.is_set():
+            await self._local.put(view)
+        return view
+
+    async def put(self, view: ProductView) -> None:
+        await self._shared.put(view)
+        if self._subscribed.is_set():  # without the feed, a local copy could go stale
+            await self._local.put(view)
+
+    async def invalidate(
+        self, product_id: uuid.UUID, *, product_version: int = 0, stock_version: int = 0
+    ) -> None:
+        await self._local.invalidate(product_id, product_version=product_version,
+                                     stock_version=stock_version)
+        await self._shared.invalidate(product_id, product_version=product_version,
+                                      stock_version=stock_version)
+        try:
+            await self._redis.publish(self._channel,
+                                      f"{product_id}:{product_version}:{stock_version}")
+        except RedisError as error:
+            log.error("near-cache invalidation broadcast failed for %s", product_id,
+                      exc_info=error)
+
+    async def start(self) -> None:
+        if self._listener is None:
+            self._listener = asyncio.create_task(self._listen(), name="near-cache-listener")
+
+    async def stop(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+            self._listener = None
+
+    async def subscribed(self) -> None:
+        """Wait until invalidations from other processes are being received."""
+        await self._subscribed.wait()
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                async with self._redis.pubsub(ignore_subscribe_messages=True) as pubsub:
+                    await pubsub.subscribe(self._channel)
+                    self._forget_everything()  # whatever happened while deaf is unknown
+                    self._subscribed.set()
+                    async for message in pubsub.listen():
+                        await self._apply(message.get("data"))
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                log.warning("near-cache feed lost, serving from Redis until it is back: %s",
+                            error)
+            self._subscribed.clear()
+            self._forget_everything()
+            await asyncio.sleep(_RETRY_SECONDS)
+
+    async def _apply(self, data: object) -> None:
+        if isinstance(data, bytes):
+            data = data.decode()
+        if not isinstance(data, str):
+            return
+        try:
+            raw_id, pv, sv = data.split(":")
+            await self._local.invalidate(uuid.UUID(raw_id), product_version=int(pv),
+                                         stock_version=int(sv))
+        except ValueError:
+            log.warning("ignoring a malformed near-cache invalidation: %r", data)
+
+    def _forget_everything(self) -> None:
+        self._local = InMemoryProductCache(ttl_seconds=self._ttl, max_entries=self._max_entries)
