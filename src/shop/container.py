@@ -8,15 +8,26 @@ leader lock from in-process to Redis. Tests override providers
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from dependency_injector import containers, providers
 from redis.asyncio import Redis
 
 from shop.application.clock import SystemClock
+from shop.application.customers.handlers import TokenPolicy
 from shop.application.wiring import build_message_bus
+from shop.infrastructure.auth.passwords import Argon2PasswordHasher
+from shop.infrastructure.auth.throttle import (
+    InMemoryLoginThrottle,
+    RedisLoginThrottle,
+    ThrottlePolicy,
+)
+from shop.infrastructure.auth.tokens import build_token_service
 from shop.infrastructure.cache.memory import InMemoryProductCache
 from shop.infrastructure.cache.near import NearProductCache
 from shop.infrastructure.cache.redis import RedisProductCache
 from shop.infrastructure.db.catalog_read_model import SqlCatalogReadModel
+from shop.infrastructure.db.customer_read_model import SqlCustomerReadModel
 from shop.infrastructure.db.engine import build_engine
 from shop.infrastructure.db.unit_of_work import SqlUnitOfWorkFactory
 from shop.infrastructure.events.leader_lock import AlwaysLeader, LeaderLock, RedisLeaderLock
@@ -58,6 +69,23 @@ def relay_lock(settings: Settings, redis: Redis | None) -> LeaderLock:
     return RedisLeaderLock(redis, f"{settings.redis_prefix}outbox:relay-leader")
 
 
+def login_throttle(
+    settings: Settings, redis: Redis | None
+) -> InMemoryLoginThrottle | RedisLoginThrottle:
+    policy = ThrottlePolicy(
+        window_seconds=settings.login_window_seconds,
+        max_failures_per_account=settings.login_max_failures_per_account,
+        max_failures_per_client=settings.login_max_failures_per_client,
+    )
+    if redis is None:
+        return InMemoryLoginThrottle(policy)
+    return RedisLoginThrottle(redis, policy, settings.redis_prefix)
+
+
+def token_policy(settings: Settings) -> TokenPolicy:
+    return TokenPolicy(refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_seconds))
+
+
 class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
 
@@ -68,6 +96,12 @@ class Container(containers.DeclarativeContainer):
     product_cache = providers.Singleton(product_cache, settings, redis)
     uow_factory = providers.Singleton(SqlUnitOfWorkFactory, engine)
     catalog_read_model = providers.Singleton(SqlCatalogReadModel, engine)
+    customer_read_model = providers.Singleton(SqlCustomerReadModel, engine)
+
+    password_hasher = providers.Singleton(Argon2PasswordHasher)
+    token_service = providers.Singleton(build_token_service, settings, clock)
+    login_throttle = providers.Singleton(login_throttle, settings, redis)
+    token_policy = providers.Singleton(token_policy, settings)
 
     event_publisher = providers.Singleton(event_publisher, settings, redis)
     relay_lock = providers.Singleton(relay_lock, settings, redis)
@@ -85,5 +119,10 @@ class Container(containers.DeclarativeContainer):
         uow_factory=uow_factory,
         catalog_read_model=catalog_read_model,
         product_cache=product_cache,
+        customer_read_model=customer_read_model,
+        password_hasher=password_hasher,
+        token_service=token_service,
+        login_throttle=login_throttle,
+        token_policy=token_policy,
         clock=clock,
     )

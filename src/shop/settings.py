@@ -49,6 +49,17 @@ class Settings:
     outbox_batch_size: int = 200
 
     jwt_secret: str | None = None
+    """HS256 signing secret (>= 32 chars); unset: generated once per data directory."""
+    jwt_algorithm: str = "HS256"
+    jwt_private_key_file: str | None = None
+    """RS256: PEM private key used to sign."""
+    jwt_public_key_file: str | None = None
+    """RS256: PEM public key used to verify."""
+    access_token_ttl_seconds: int = 900
+    refresh_token_ttl_seconds: int = 30 * 24 * 3600
+    login_window_seconds: int = 900
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_client: int = 50
     admin_email: str | None = None
     admin_password: str | None = None
     payment_gateway: str = "fake"

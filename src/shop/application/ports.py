@@ -15,6 +15,7 @@ from shop.application.catalog.views import (
     ProductFilter,
     ProductView,
 )
+from shop.application.customers.ports import CustomerRepository, RefreshTokenRepository
 from shop.domain.catalog.category import Category
 from shop.domain.catalog.product import Product
 from shop.domain.inventory.stock import Stock
@@ -76,6 +77,8 @@ class UnitOfWork(Protocol):
     categories: CategoryRepository
     products: ProductRepository
     stock: StockRepository
+    customers: CustomerRepository
+    refresh_tokens: RefreshTokenRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -24,6 +24,24 @@ from shop.application.catalog.query_handlers import (
     ListCategoriesHandler,
     ListProductsHandler,
 )
+from shop.application.customers import commands as uc
+from shop.application.customers import queries as uq
+from shop.application.customers.handlers import (
+    EnsureAdminHandler,
+    IssueTokensHandler,
+    RefreshTokensHandler,
+    RegisterCustomerHandler,
+    TokenIssuer,
+    TokenPolicy,
+    UpdateProfileHandler,
+)
+from shop.application.customers.ports import (
+    CustomerReadModel,
+    LoginThrottle,
+    PasswordHasher,
+    TokenService,
+)
+from shop.application.customers.query_handlers import GetCustomerHandler, ListCustomersHandler
 from shop.application.messagebus import MessageBus
 from shop.application.ports import CatalogReadModel, Clock, ProductCache, UnitOfWorkFactory
 from shop.domain.catalog.events import ProductDeleted, ProductUpdated
@@ -35,9 +53,15 @@ def build_message_bus(
     uow_factory: UnitOfWorkFactory,
     catalog_read_model: CatalogReadModel,
     product_cache: ProductCache,
+    customer_read_model: CustomerReadModel,
+    password_hasher: PasswordHasher,
+    token_service: TokenService,
+    login_throttle: LoginThrottle,
+    token_policy: TokenPolicy,
     clock: Clock,
 ) -> MessageBus:
     invalidate = InvalidateCachedProduct(product_cache)
+    issuer = TokenIssuer(token_service, token_policy, clock)
     return MessageBus(
         uow_factory=uow_factory,
         command_handlers={
@@ -47,6 +71,11 @@ def build_message_bus(
             cc.CreateProduct: CreateProductHandler(clock),
             cc.UpdateProduct: UpdateProductHandler(clock),
             cc.DeleteProduct: DeleteProductHandler(clock),
+            uc.RegisterCustomer: RegisterCustomerHandler(password_hasher, clock),
+            uc.IssueTokens: IssueTokensHandler(password_hasher, login_throttle, issuer, clock),
+            uc.RefreshTokens: RefreshTokensHandler(issuer, clock),
+            uc.UpdateProfile: UpdateProfileHandler(clock),
+            uc.EnsureAdmin: EnsureAdminHandler(password_hasher, clock),
         },
         query_handlers={
             cq.GetProductById: GetProductByIdHandler(catalog_read_model, product_cache),
@@ -54,6 +83,8 @@ def build_message_bus(
             cq.GetCategoryById: GetCategoryByIdHandler(catalog_read_model),
             cq.ListCategories: ListCategoriesHandler(catalog_read_model),
             cq.GetCategoryTree: GetCategoryTreeHandler(catalog_read_model),
+            uq.GetCustomer: GetCustomerHandler(customer_read_model),
+            uq.ListCustomers: ListCustomersHandler(customer_read_model),
         },
         event_handlers={
             ProductUpdated: [invalidate.on_product_changed],

@@ -6,33 +6,19 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Generic, TypeVar
 
-T = TypeVar("T")
+from shop.application.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageOf
 
-MAX_PAGE_SIZE = 100
-DEFAULT_PAGE_SIZE = 20
-
-
-@dataclass(frozen=True)
-class Page:
-    limit: int = DEFAULT_PAGE_SIZE
-    offset: int = 0
-
-    def __post_init__(self) -> None:
-        if not 1 <= self.limit <= MAX_PAGE_SIZE:
-            raise ValueError(f"limit must be between 1 and {MAX_PAGE_SIZE}")
-        if self.offset < 0:
-            raise ValueError("offset must not be negative")
-
-
-@dataclass(frozen=True)
-class PageOf(Generic[T]):
-    items: list[T]
-    total: int
-    limit: int
-    offset: int
-
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "MAX_PAGE_SIZE",
+    "CategoryNode",
+    "CategoryView",
+    "Page",
+    "PageOf",
+    "ProductFilter",
+    "ProductView",
+]
 
 @dataclass(frozen=True)
 class ProductView:

@@ -49,3 +49,25 @@ class ConcurrentModification(Conflict):
     """Someone else changed the same aggregate between our read and our write."""
 
     title = "Concurrent modification"
+
+
+class Unauthenticated(DomainError):
+    """The caller did not prove who they are (bad credentials or token)."""
+
+    title = "Unauthenticated"
+
+
+class Forbidden(DomainError):
+    """The caller is known but may not do this."""
+
+    title = "Forbidden"
+
+
+class RateLimited(DomainError):
+    """Too many attempts; `retry_after` says in how many seconds to try again."""
+
+    title = "Too many requests"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

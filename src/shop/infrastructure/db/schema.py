@@ -79,3 +79,37 @@ outbox = sa.Table(
     sa.Column("published_at", UTCDateTime(), nullable=True),
     sa.Index("ix_outbox_unpublished", "published_at", "id"),
 )
+
+customers = sa.Table(
+    "customers",
+    metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    # Stored normalised (lower-case), so the unique index is case-insensitive.
+    sa.Column("email", sa.Unicode(254), nullable=False, unique=True),
+    sa.Column("full_name", sa.Unicode(200), nullable=False),
+    sa.Column("phone", sa.Unicode(32), nullable=True),
+    sa.Column("ship_line1", sa.Unicode(200), nullable=True),
+    sa.Column("ship_line2", sa.Unicode(200), nullable=True),
+    sa.Column("ship_city", sa.Unicode(100), nullable=True),
+    sa.Column("ship_postal_code", sa.Unicode(20), nullable=True),
+    sa.Column("ship_country", sa.String(2), nullable=True),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.Index("ix_customers_created_at", "created_at"),
+)
+
+refresh_tokens = sa.Table(
+    "refresh_tokens",
+    metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("family_id", sa.Uuid(), nullable=False, index=True),
+    sa.Column("customer_id", sa.Uuid(), sa.ForeignKey("customers.id"), nullable=False,
+              index=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("expires_at", UTCDateTime(), nullable=False),
+    sa.Column("used_at", UTCDateTime(), nullable=True),
+    sa.Column("revoked_at", UTCDateTime(), nullable=True),
+)

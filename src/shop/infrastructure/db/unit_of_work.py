@@ -8,6 +8,10 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from shop.domain.shared.events import DomainEvent, EventRecorder
+from shop.infrastructure.db.customer_repositories import (
+    SqlCustomerRepository,
+    SqlRefreshTokenRepository,
+)
 from shop.infrastructure.db.engine import connect_for_writing
 from shop.infrastructure.db.outbox import append_to_outbox
 from shop.infrastructure.db.repositories import (
@@ -22,6 +26,8 @@ class SqlUnitOfWork:
     categories: SqlCategoryRepository
     products: SqlProductRepository
     stock: SqlStockRepository
+    customers: SqlCustomerRepository
+    refresh_tokens: SqlRefreshTokenRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -38,6 +44,8 @@ class SqlUnitOfWork:
         self.categories = SqlCategoryRepository(conn, self._seen)
         self.products = SqlProductRepository(conn, self._seen)
         self.stock = SqlStockRepository(conn, self._seen)
+        self.customers = SqlCustomerRepository(conn, self._seen)
+        self.refresh_tokens = SqlRefreshTokenRepository(conn)
         return self
 
     async def __aexit__(

@@ -1,0 +1,1 @@
+"""Customer use cases: registration, login with rotating refresh tokens, profiles."""

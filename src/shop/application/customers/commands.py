@@ -1,0 +1,56 @@
+"""Customer commands."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from shop.application.customers.views import CustomerView, TokenPair
+from shop.application.messages import UNSET, Command, Unset
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegisterCustomer(Command[CustomerView]):
+    email: str
+    password: str
+    full_name: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class IssueTokens(Command[TokenPair]):
+    """Log in: exchange an email and password for an access and a refresh token."""
+
+    email: str
+    password: str
+    client_address: str = "unknown"
+
+
+@dataclass(frozen=True, kw_only=True)
+class RefreshTokens(Command[TokenPair]):
+    refresh_token: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AddressInput:
+    line1: str
+    city: str
+    postal_code: str
+    country: str
+    line2: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpdateProfile(Command[CustomerView]):
+    customer_id: uuid.UUID
+    full_name: str | Unset = UNSET
+    phone: str | Unset | None = UNSET
+    shipping_address: AddressInput | Unset | None = UNSET
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnsureAdmin(Command[CustomerView]):
+    """Make sure an admin account with this email and password exists (idempotent)."""
+
+    email: str
+    password: str
+    full_name: str = "Administrator"

@@ -1,0 +1,68 @@
+"""Ports of the customers context, implemented in shop.infrastructure.auth and db."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from shop.application.customers.views import (
+    AccessToken,
+    CustomerView,
+    Principal,
+    RefreshTokenRecord,
+)
+from shop.application.paging import Page, PageOf
+from shop.domain.customers.customer import Customer
+from shop.domain.customers.values import EmailAddress
+
+
+class PasswordHasher(Protocol):
+    async def hash(self, password: str) -> str: ...
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        """Check a password; with no hash, spend the same time and answer False.
+
+        Hashing a dummy for unknown emails keeps a login for an unknown account
+        from answering measurably faster than a wrong password.
+        """
+        ...
+    def needs_rehash(self, password_hash: str) -> bool: ...
+
+
+class TokenService(Protocol):
+    def issue_access(self, principal: Principal) -> AccessToken: ...
+    def read_access(self, token: str) -> Principal:
+        """The principal of a valid token; raises Unauthenticated otherwise."""
+        ...
+
+
+class LoginThrottle(Protocol):
+    async def retry_after(self, keys: Sequence[str]) -> int | None:
+        """Seconds until any of these keys may try again, or None if none is blocked."""
+        ...
+    async def failed(self, keys: Sequence[str]) -> None: ...
+    async def succeeded(self, keys: Sequence[str]) -> None: ...
+
+
+class CustomerRepository(Protocol):
+    async def add(self, customer: Customer) -> None:
+        """Raises EmailTaken if the (normalised) email is already registered."""
+        ...
+    async def get(self, customer_id: uuid.UUID) -> Customer | None: ...
+    async def get_by_email(self, email: EmailAddress) -> Customer | None: ...
+    async def save(self, customer: Customer) -> None: ...
+
+
+class RefreshTokenRepository(Protocol):
+    async def add(self, record: RefreshTokenRecord) -> None: ...
+    async def find(self, token_hash: str) -> RefreshTokenRecord | None: ...
+    async def spend(self, token_id: uuid.UUID, now: datetime) -> bool:
+        """Mark the token used, only if it was not already: False when someone was first."""
+        ...
+    async def revoke_family(self, family_id: uuid.UUID, now: datetime) -> None: ...
+
+
+class CustomerReadModel(Protocol):
+    async def customer(self, customer_id: uuid.UUID) -> CustomerView | None: ...
+    async def customers(self, page: Page) -> PageOf[CustomerView]: ...

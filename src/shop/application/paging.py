@@ -1,0 +1,31 @@
+"""Paging of list queries: the contract's `limit` (1..100, default 20) and `offset`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class Page:
+    limit: int = DEFAULT_PAGE_SIZE
+    offset: int = 0
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.limit <= MAX_PAGE_SIZE:
+            raise ValueError(f"limit must be between 1 and {MAX_PAGE_SIZE}")
+        if self.offset < 0:
+            raise ValueError("offset must not be negative")
+
+
+@dataclass(frozen=True)
+class PageOf(Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int

@@ -1,0 +1,1 @@
+"""The customers context: who a customer is and what role they hold."""

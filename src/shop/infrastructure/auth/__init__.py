@@ -1,0 +1,1 @@
+"""Credentials and tokens: Argon2id passwords, JWT access tokens, login throttling."""

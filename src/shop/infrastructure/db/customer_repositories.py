@@ -1,0 +1,121 @@
+"""Repositories of the customers context over SQLAlchemy Core."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shop.application.customers.views import RefreshTokenRecord
+from shop.domain.customers.customer import Customer
+from shop.domain.customers.errors import EmailTaken
+from shop.domain.customers.values import Address, EmailAddress, Role
+from shop.domain.shared.events import EventRecorder
+from shop.infrastructure.db.schema import customers, refresh_tokens
+
+
+def customer_from_row(row: Any) -> Customer:
+    address = None
+    if row.ship_line1 is not None:
+        address = Address(line1=row.ship_line1, line2=row.ship_line2, city=row.ship_city,
+                          postal_code=row.ship_postal_code, country=row.ship_country)
+    return Customer(
+        id=row.id, email=EmailAddress(row.email), full_name=row.full_name,
+        password_hash=row.password_hash, role=Role(row.role), created_at=row.created_at,
+        updated_at=row.updated_at, phone=row.phone, shipping_address=address,
+    )
+
+
+def _customer_row(customer: Customer) -> dict[str, Any]:
+    address = customer.shipping_address
+    return {
+        "id": customer.id,
+        "email": customer.email.value,
+        "full_name": customer.full_name,
+        "phone": customer.phone,
+        "ship_line1": address.line1 if address else None,
+        "ship_line2": address.line2 if address else None,
+        "ship_city": address.city if address else None,
+        "ship_postal_code": address.postal_code if address else None,
+        "ship_country": address.country if address else None,
+        "password_hash": customer.password_hash,
+        "role": customer.role.value,
+        "created_at": customer.created_at,
+        "updated_at": customer.updated_at,
+    }
+
+
+class SqlCustomerRepository:
+    def __init__(self, conn: AsyncConnection, seen: list[EventRecorder]) -> None:
+        self._conn = conn
+        self._seen = seen
+
+    async def add(self, customer: Customer) -> None:
+        try:
+            async with self._conn.begin_nested():
+                await self._conn.execute(sa.insert(customers).values(**_customer_row(customer)))
+        except IntegrityError:
+            raise EmailTaken() from None  # the one unique column a new id can clash on
+        self._seen.append(customer)
+
+    async def get(self, customer_id: uuid.UUID) -> Customer | None:
+        return await self._one(customers.c.id == customer_id)
+
+    async def get_by_email(self, email: EmailAddress) -> Customer | None:
+        return await self._one(customers.c.email == email.value)
+
+    async def save(self, customer: Customer) -> None:
+        values = _customer_row(customer)
+        del values["id"], values["created_at"]
+        await self._conn.execute(
+            sa.update(customers).where(customers.c.id == customer.id).values(**values))
+        self._seen.append(customer)
+
+    async def _one(self, condition: sa.ColumnElement[bool]) -> Customer | None:
+        row = (await self._conn.execute(sa.select(customers).where(condition))).first()
+        return None if row is None else customer_from_row(row)
+
+
+class SqlRefreshTokenRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, record: RefreshTokenRecord) -> None:
+        await self._conn.execute(sa.insert(refresh_tokens).values(
+            id=record.id, family_id=record.family_id, customer_id=record.customer_id,
+            token_hash=record.token_hash, created_at=record.created_at,
+            expires_at=record.expires_at, used_at=record.used_at, revoked_at=record.revoked_at,
+        ))
+
+    async def find(self, token_hash: str) -> RefreshTokenRecord | None:
+        row = (await self._conn.execute(
+            sa.select(refresh_tokens).where(refresh_tokens.c.token_hash == token_hash)
+        )).first()
+        if row is None:
+            return None
+        return RefreshTokenRecord(
+            id=row.id, family_id=row.family_id, customer_id=row.customer_id,
+            token_hash=row.token_hash, created_at=row.created_at, expires_at=row.expires_at,
+            used_at=row.used_at, revoked_at=row.revoked_at,
+        )
+
+    async def spend(self, token_id: uuid.UUID, now: datetime) -> bool:
+        """One conditional update: of two concurrent refreshes, exactly one spends it."""
+        result = await self._conn.execute(
+            sa.update(refresh_tokens)
+            .where(refresh_tokens.c.id == token_id, refresh_tokens.c.used_at.is_(None),
+                   refresh_tokens.c.revoked_at.is_(None))
+            .values(used_at=now)
+        )
+        return result.rowcount == 1
+
+    async def revoke_family(self, family_id: uuid.UUID, now: datetime) -> None:
+        await self._conn.execute(
+            sa.update(refresh_tokens)
+            .where(refresh_tokens.c.family_id == family_id, refresh_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
