@@ -22,6 +22,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop.application.messagebus import MessageBus
+from shop.application.ordering.commands import SettlePendingOrders
 from shop.container import Container
 from shop.infrastructure.cache.near import NearProductCache
 from shop.infrastructure.db.migrate import upgrade_to_head
@@ -35,6 +36,18 @@ class BackgroundService(Protocol):
     """A task the runtime runs between start and stop (relay, cache invalidation feed)."""
 
     async def start(self) -> None: ...
+    async def settle_pending_orders(self) -> int:
+        """Recovery: settle orders a crash left Pending (older than two payment timeouts)."""
+        grace = 2 * self.settings.payment_timeout_seconds
+        try:
+            settled = await self.bus.handle(SettlePendingOrders(older_than_seconds=grace))
+        except Exception:
+            log.exception("settling pending orders failed; the next pass will retry")
+            return 0
+        if settled:
+            log.info("settled orders left pending", extra={"orders": settled})
+        return settled
+
     async def stop(self) -> None: ...
 
 READINESS_TIMEOUT_SECONDS = 2.0
@@ -69,8 +82,21 @@ class ShopRuntime:
         for service in self._background:
             await service.start()
         self._started = True
+        await self.settle_pending_orders()
         log.info("shop started", extra={"database": self.engine.url.get_backend_name(),
                                         "redis": self.redis is not None})
+
+    async def settle_pending_orders(self) -> int:
+        """Recovery: settle orders a crash left Pending (older than two payment timeouts)."""
+        grace = 2 * self.settings.payment_timeout_seconds
+        try:
+            settled = await self.bus.handle(SettlePendingOrders(older_than_seconds=grace))
+        except Exception:
+            log.exception("settling pending orders failed; the next pass will retry")
+            return 0
+        if settled:
+            log.info("settled orders left pending", extra={"orders": settled})
+        return settled
 
     async def stop(self) -> None:
         """Stop the relay (publishing what is pending), close Redis and the engine."""

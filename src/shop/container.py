@@ -29,6 +29,7 @@ from shop.infrastructure.cache.redis import RedisProductCache
 from shop.infrastructure.db.catalog_read_model import SqlCatalogReadModel
 from shop.infrastructure.db.customer_read_model import SqlCustomerReadModel
 from shop.infrastructure.db.engine import build_engine
+from shop.infrastructure.db.order_read_model import SqlInventoryReadModel, SqlOrderReadModel
 from shop.infrastructure.db.unit_of_work import SqlUnitOfWorkFactory
 from shop.infrastructure.events.leader_lock import AlwaysLeader, LeaderLock, RedisLeaderLock
 from shop.infrastructure.events.publishers import (
@@ -37,6 +38,11 @@ from shop.infrastructure.events.publishers import (
     RedisStreamPublisher,
 )
 from shop.infrastructure.events.relay import OutboxRelay
+from shop.infrastructure.payments.fake import (
+    FakePaymentGateway,
+    InMemoryChargeStore,
+    RedisChargeStore,
+)
 from shop.infrastructure.redis_client import build_redis
 from shop.settings import Settings
 
@@ -82,6 +88,16 @@ def login_throttle(
     return RedisLoginThrottle(redis, policy, settings.redis_prefix)
 
 
+def payment_gateway(settings: Settings, redis: Redis | None) -> FakePaymentGateway:
+    if settings.payment_gateway != "fake":
+        raise ValueError(f"unknown SHOP_PAYMENT_GATEWAY {settings.payment_gateway!r}: "
+                         "the built-in gateway is 'fake'")
+    if redis is None:
+        return FakePaymentGateway(InMemoryChargeStore(), InMemoryChargeStore())
+    return FakePaymentGateway(RedisChargeStore(redis, settings.redis_prefix),
+                              RedisChargeStore(redis, f"{settings.redis_prefix}refunds:"))
+
+
 def token_policy(settings: Settings) -> TokenPolicy:
     return TokenPolicy(refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_seconds))
 
@@ -97,6 +113,9 @@ class Container(containers.DeclarativeContainer):
     uow_factory = providers.Singleton(SqlUnitOfWorkFactory, engine)
     catalog_read_model = providers.Singleton(SqlCatalogReadModel, engine)
     customer_read_model = providers.Singleton(SqlCustomerReadModel, engine)
+    order_read_model = providers.Singleton(SqlOrderReadModel, engine)
+    inventory_read_model = providers.Singleton(SqlInventoryReadModel, engine)
+    payment_gateway = providers.Singleton(payment_gateway, settings, redis)
 
     password_hasher = providers.Singleton(Argon2PasswordHasher)
     token_service = providers.Singleton(build_token_service, settings, clock)
@@ -124,5 +143,9 @@ class Container(containers.DeclarativeContainer):
         token_service=token_service,
         login_throttle=login_throttle,
         token_policy=token_policy,
+        order_read_model=order_read_model,
+        inventory_read_model=inventory_read_model,
+        payment_gateway=payment_gateway,
+        payment_timeout_seconds=settings.provided.payment_timeout_seconds,
         clock=clock,
     )

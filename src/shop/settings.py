@@ -63,6 +63,8 @@ class Settings:
     admin_email: str | None = None
     admin_password: str | None = None
     payment_gateway: str = "fake"
+    """The card processor; `fake` (the default) behaves like a processor's test mode."""
+    payment_timeout_seconds: float = 10.0
 
     log_level: str = "INFO"
     log_format: str = "json"

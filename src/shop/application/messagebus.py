@@ -70,13 +70,16 @@ class MessageBus:
         if handler is None:
             raise NoHandler(f"no handler for command {type(command).__name__}")
         uow = self._uow_factory()
-        result = await handler(command, uow)
-        events = uow.committed_events()
-        if events:
-            for hook in self._after_commit:
-                hook(events)
-            await self.publish(events)
-        return cast(R, result)
+        try:
+            return cast(R, await handler(command, uow))
+        finally:
+            # A handler may commit and then fail (a declined payment cancels the
+            # order it placed): what was committed is still announced.
+            events = uow.committed_events()
+            if events:
+                for hook in self._after_commit:
+                    hook(events)
+                await self.publish(events)
 
     async def ask(self, query: Query[R]) -> R:
         handler = self._queries.get(type(query))

@@ -16,6 +16,7 @@ from shop.application.catalog.views import (
     ProductView,
 )
 from shop.application.customers.ports import CustomerRepository, RefreshTokenRepository
+from shop.application.ordering.ports import IdempotencyRepository, OrderRepository
 from shop.domain.catalog.category import Category
 from shop.domain.catalog.product import Product
 from shop.domain.inventory.stock import Stock
@@ -79,6 +80,8 @@ class UnitOfWork(Protocol):
     stock: StockRepository
     customers: CustomerRepository
     refresh_tokens: RefreshTokenRepository
+    orders: OrderRepository
+    idempotency: IdempotencyRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -43,6 +43,23 @@ from shop.application.customers.ports import (
 )
 from shop.application.customers.query_handlers import GetCustomerHandler, ListCustomersHandler
 from shop.application.messagebus import MessageBus
+from shop.application.ordering import commands as oc
+from shop.application.ordering import queries as oq
+from shop.application.ordering.handlers import (
+    AdjustStockHandler,
+    CancelOrderHandler,
+    OrderSettlement,
+    PlaceOrderHandler,
+    SetStockHandler,
+    SettlePendingOrdersHandler,
+    ShipOrderHandler,
+)
+from shop.application.ordering.ports import InventoryReadModel, OrderReadModel, PaymentGateway
+from shop.application.ordering.query_handlers import (
+    GetOrderHandler,
+    GetStockHandler,
+    ListOrdersHandler,
+)
 from shop.application.ports import CatalogReadModel, Clock, ProductCache, UnitOfWorkFactory
 from shop.domain.catalog.events import ProductDeleted, ProductUpdated
 from shop.domain.inventory.events import StockChanged
@@ -58,10 +75,15 @@ def build_message_bus(
     token_service: TokenService,
     login_throttle: LoginThrottle,
     token_policy: TokenPolicy,
+    order_read_model: OrderReadModel,
+    inventory_read_model: InventoryReadModel,
+    payment_gateway: PaymentGateway,
+    payment_timeout_seconds: float,
     clock: Clock,
 ) -> MessageBus:
     invalidate = InvalidateCachedProduct(product_cache)
     issuer = TokenIssuer(token_service, token_policy, clock)
+    settlement = OrderSettlement(payment_gateway, clock)
     return MessageBus(
         uow_factory=uow_factory,
         command_handlers={
@@ -76,6 +98,14 @@ def build_message_bus(
             uc.RefreshTokens: RefreshTokensHandler(issuer, clock),
             uc.UpdateProfile: UpdateProfileHandler(clock),
             uc.EnsureAdmin: EnsureAdminHandler(password_hasher, clock),
+            oc.PlaceOrder: PlaceOrderHandler(payment_gateway, settlement, clock,
+                                             payment_timeout_seconds),
+            oc.ShipOrder: ShipOrderHandler(clock),
+            oc.CancelOrder: CancelOrderHandler(payment_gateway, settlement),
+            oc.SettlePendingOrders: SettlePendingOrdersHandler(payment_gateway, settlement,
+                                                               clock),
+            oc.AdjustStock: AdjustStockHandler(clock),
+            oc.SetStock: SetStockHandler(clock),
         },
         query_handlers={
             cq.GetProductById: GetProductByIdHandler(catalog_read_model, product_cache),
@@ -85,6 +115,9 @@ def build_message_bus(
             cq.GetCategoryTree: GetCategoryTreeHandler(catalog_read_model),
             uq.GetCustomer: GetCustomerHandler(customer_read_model),
             uq.ListCustomers: ListCustomersHandler(customer_read_model),
+            oq.GetOrder: GetOrderHandler(order_read_model),
+            oq.ListOrders: ListOrdersHandler(order_read_model),
+            oq.GetStock: GetStockHandler(inventory_read_model),
         },
         event_handlers={
             ProductUpdated: [invalidate.on_product_changed],

@@ -27,7 +27,8 @@ from shop.application.messages import UNSET
 from shop.application.ports import Clock, UnitOfWork
 from shop.domain.customers.customer import Customer
 from shop.domain.customers.errors import CustomerNotFound, EmailTaken
-from shop.domain.customers.values import Address, EmailAddress, Role
+from shop.domain.customers.values import EmailAddress, Role
+from shop.domain.shared.address import Address
 from shop.domain.shared.errors import InvalidValue, RateLimited, Unauthenticated
 
 PASSWORD_MIN = 8

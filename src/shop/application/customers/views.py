@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from shop.domain.customers.customer import Customer
-from shop.domain.customers.values import Address, Role
+from shop.domain.customers.values import Role
+from shop.domain.shared.address import Address
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,12 @@ from datetime import datetime
 
 from shop.domain.customers.events import CustomerRegistered
 from shop.domain.customers.values import (
-    Address,
     EmailAddress,
     Role,
     clean_full_name,
     clean_phone,
 )
+from shop.domain.shared.address import Address
 from shop.domain.shared.events import EventRecorder
 
 

@@ -6,7 +6,7 @@ import asyncio
 import secrets
 
 from argon2 import PasswordHasher as Argon2
-from argon2 import Type
+from argon2 import Type, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 
@@ -19,9 +19,15 @@ class Argon2PasswordHasher:
 
     def __init__(self, *, time_cost: int | None = None, memory_cost: int | None = None,
                  parallelism: int | None = None) -> None:
-        options = {k: v for k, v in {"time_cost": time_cost, "memory_cost": memory_cost,
-                                     "parallelism": parallelism}.items() if v is not None}
-        self._argon2 = Argon2(type=Type.ID, **options)
+        base = profiles.RFC_9106_LOW_MEMORY  # argon2-cffi's own default profile
+        self._argon2 = Argon2(
+            time_cost=time_cost or base.time_cost,
+            memory_cost=memory_cost or base.memory_cost,
+            parallelism=parallelism or base.parallelism,
+            hash_len=base.hash_len,
+            salt_len=base.salt_len,
+            type=Type.ID,
+        )
         self._dummy_hash = self._argon2.hash(secrets.token_urlsafe(16))
 
     async def hash(self, password: str) -> str:

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shop.application.customers.views import RefreshTokenRecord
 from shop.domain.customers.customer import Customer
 from shop.domain.customers.errors import EmailTaken
-from shop.domain.customers.values import Address, EmailAddress, Role
+from shop.domain.customers.values import EmailAddress, Role
+from shop.domain.shared.address import Address
 from shop.domain.shared.events import EventRecorder
 from shop.infrastructure.db.schema import customers, refresh_tokens
 

@@ -113,3 +113,48 @@ refresh_tokens = sa.Table(
     sa.Column("used_at", UTCDateTime(), nullable=True),
     sa.Column("revoked_at", UTCDateTime(), nullable=True),
 )
+
+orders = sa.Table(
+    "orders",
+    metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("customer_id", sa.Uuid(), sa.ForeignKey("customers.id"), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("total_minor", sa.BigInteger(), nullable=False),
+    sa.Column("ship_line1", sa.Unicode(200), nullable=True),
+    sa.Column("ship_line2", sa.Unicode(200), nullable=True),
+    sa.Column("ship_city", sa.Unicode(100), nullable=True),
+    sa.Column("ship_postal_code", sa.Unicode(20), nullable=True),
+    sa.Column("ship_country", sa.String(2), nullable=True),
+    sa.Column("payment_status", sa.String(16), nullable=False),
+    sa.Column("payment_reference", sa.Unicode(100), nullable=True),
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.Index("ix_orders_customer_id_created_at", "customer_id", "created_at"),
+    sa.Index("ix_orders_status_created_at", "status", "created_at"),
+    sa.Index("ix_orders_created_at", "created_at"),
+)
+
+order_lines = sa.Table(
+    "order_lines",
+    metadata,
+    sa.Column("order_id", sa.Uuid(), sa.ForeignKey("orders.id"), primary_key=True),
+    sa.Column("line_no", sa.Integer(), primary_key=True, autoincrement=False),
+    sa.Column("product_id", sa.Uuid(), sa.ForeignKey("products.id"), nullable=False),
+    sa.Column("product_name", sa.Unicode(200), nullable=False),
+    sa.Column("unit_price_minor", sa.BigInteger(), nullable=False),
+    sa.Column("quantity", sa.Integer(), nullable=False),
+    sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+)
+
+idempotency_keys = sa.Table(
+    "idempotency_keys",
+    metadata,
+    sa.Column("customer_id", sa.Uuid(), sa.ForeignKey("customers.id"), primary_key=True),
+    sa.Column("key", sa.Unicode(255), primary_key=True),
+    sa.Column("request_hash", sa.String(64), nullable=False),
+    sa.Column("order_id", sa.Uuid(), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+)

@@ -13,6 +13,7 @@ from shop.infrastructure.db.customer_repositories import (
     SqlRefreshTokenRepository,
 )
 from shop.infrastructure.db.engine import connect_for_writing
+from shop.infrastructure.db.order_repositories import SqlIdempotencyRepository, SqlOrderRepository
 from shop.infrastructure.db.outbox import append_to_outbox
 from shop.infrastructure.db.repositories import (
     SqlCategoryRepository,
@@ -28,6 +29,8 @@ class SqlUnitOfWork:
     stock: SqlStockRepository
     customers: SqlCustomerRepository
     refresh_tokens: SqlRefreshTokenRepository
+    orders: SqlOrderRepository
+    idempotency: SqlIdempotencyRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -46,6 +49,8 @@ class SqlUnitOfWork:
         self.stock = SqlStockRepository(conn, self._seen)
         self.customers = SqlCustomerRepository(conn, self._seen)
         self.refresh_tokens = SqlRefreshTokenRepository(conn)
+        self.orders = SqlOrderRepository(conn, self._seen)
+        self.idempotency = SqlIdempotencyRepository(conn)
         return self
 
     async def __aexit__(

@@ -1,0 +1,1 @@
+"""Ordering, payment and inventory use cases."""

@@ -1,0 +1,55 @@
+"""Ordering and inventory commands."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from shop.application.customers.commands import AddressInput
+from shop.application.customers.views import Principal
+from shop.application.messages import Command
+from shop.application.ordering.views import OrderView, StockView
+from shop.domain.ordering.order import ItemRequest
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlaceOrder(Command[OrderView]):
+    customer_id: uuid.UUID
+    items: tuple[ItemRequest, ...]
+    payment_token: str
+    shipping_address: AddressInput | None = None
+    idempotency_key: str | None = None
+    request_fingerprint: str = field(default="", compare=False)
+    """A hash of the request body, compared when an Idempotency-Key comes back."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShipOrder(Command[OrderView]):
+    order_id: uuid.UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class CancelOrder(Command[OrderView]):
+    order_id: uuid.UUID
+    principal: Principal
+
+
+@dataclass(frozen=True, kw_only=True)
+class SettlePendingOrders(Command[int]):
+    """Recovery: decide every order a crash left Pending by asking the gateway."""
+
+    older_than_seconds: float = 60.0
+    limit: int = 100
+
+
+@dataclass(frozen=True, kw_only=True)
+class AdjustStock(Command[StockView]):
+    product_id: uuid.UUID
+    delta: int
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetStock(Command[StockView]):
+    product_id: uuid.UUID
+    stock: int

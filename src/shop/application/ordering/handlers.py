@@ -1,0 +1,324 @@
+"""Handlers of ordering and inventory commands.
+
+Placing an order is a short saga (see docs/architecture.md): transaction 1
+reserves every line's stock and keeps the order Pending; the gateway is
+charged outside any transaction, with the order id as its idempotency key and
+a timeout; transaction 2 marks the order Paid, or Cancelled with every unit
+returned. `SettlePendingOrders` finishes what a crash interrupted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from datetime import timedelta
+
+from shop.application.customers.commands import AddressInput
+from shop.application.customers.views import Principal
+from shop.application.ordering.commands import (
+    AdjustStock,
+    CancelOrder,
+    PlaceOrder,
+    SetStock,
+    SettlePendingOrders,
+    ShipOrder,
+)
+from shop.application.ordering.ports import Charge, PaymentGateway
+from shop.application.ordering.views import IdempotencyRecord, OrderView, StockView
+from shop.application.ports import Clock, UnitOfWork
+from shop.domain.catalog.errors import ProductNotFound
+from shop.domain.inventory.errors import InsufficientStock
+from shop.domain.inventory.events import StockChanged
+from shop.domain.inventory.stock import Stock, check_level
+from shop.domain.ordering.errors import (
+    IdempotencyKeyReused,
+    OrderNotFound,
+    PaymentDeclined,
+    PaymentUnavailable,
+    UnknownProduct,
+)
+from shop.domain.ordering.order import Order, OrderLine, OrderStatus, PaymentStatus, check_items
+from shop.domain.shared.address import Address
+from shop.domain.shared.errors import InvalidValue
+
+log = logging.getLogger("shop.ordering")
+
+IDEMPOTENT_REPLAY_WAIT_SECONDS = 15.0
+
+
+def _address(value: AddressInput | None) -> Address | None:
+    if value is None:
+        return None
+    return Address(line1=value.line1, line2=value.line2, city=value.city,
+                   postal_code=value.postal_code, country=value.country)
+
+
+def stock_changed(stock: Stock, delta: int, reason: str) -> StockChanged:
+    return StockChanged(product_id=stock.product_id, stock=stock.on_hand, delta=delta,
+                        version=stock.version, reason=reason)
+
+
+async def load_order(uow: UnitOfWork, order_id: uuid.UUID,
+                     principal: Principal | None = None) -> Order:
+    """The order, if it exists and the principal may see it (another's order is a 404)."""
+    order = await uow.orders.get(order_id)
+    if order is None or (
+        principal is not None and not principal.is_admin
+        and order.customer_id != principal.customer_id
+    ):
+        raise OrderNotFound(order_id)
+    return order
+
+
+class OrderSettlement:
+    """The second half of the saga, shared by placing, cancelling and recovery."""
+
+    def __init__(self, gateway: PaymentGateway, clock: Clock) -> None:
+        self._gateway = gateway
+        self._clock = clock
+
+    async def mark_paid(self, uow: UnitOfWork, order_id: uuid.UUID, charge: Charge) -> Order:
+        async with uow:
+            order = await load_order(uow, order_id)
+            if order.status is OrderStatus.PENDING:
+                order.mark_paid(charge.reference, self._clock.now())
+                await uow.orders.save(order)
+                await uow.commit()
+                return order
+        if order.status is OrderStatus.CANCELLED:
+            # Cancelled while the charge was in flight: the money goes back.
+            await self._gateway.refund(idempotency_key=f"refund:{order.id}", charge=charge,
+                                       amount=order.total)
+        return order
+
+    async def cancel_and_release(self, uow: UnitOfWork, order_id: uuid.UUID, reason: str,
+                                 payment_status: PaymentStatus | None = None) -> Order:
+        """Cancel and return every reserved unit, in one transaction (idempotent)."""
+        async with uow:
+            order = await load_order(uow, order_id)
+            if order.status is OrderStatus.CANCELLED:
+                return order
+            now = self._clock.now()
+            order.cancel(reason, now, payment_status=payment_status)
+            for line in order.lines:
+                moved = await uow.stock.apply_delta(line.product_id, line.quantity, now)
+                if moved is not None:
+                    uow.record(stock_changed(moved, line.quantity, f"order {order.id} cancelled"))
+            await uow.orders.save(order)
+            await uow.commit()
+            return order
+
+
+class PlaceOrderHandler:
+    def __init__(self, gateway: PaymentGateway, settlement: OrderSettlement, clock: Clock,
+                 payment_timeout_seconds: float) -> None:
+        self._gateway = gateway
+        self._settlement = settlement
+        self._clock = clock
+        self._timeout = payment_timeout_seconds
+
+    async def __call__(self, command: PlaceOrder, uow: UnitOfWork) -> OrderView:
+        check_items(command.items)
+        address = _address(command.shipping_address)
+        if command.idempotency_key is not None:
+            earlier = await self._earlier_answer(command, uow)
+            if earlier is not None:
+                return earlier
+        order = await self._reserve(command, uow, address)
+        if order is None:  # a concurrent duplicate claimed the key first
+            earlier = await self._earlier_answer(command, uow)
+            assert earlier is not None
+            return earlier
+        return OrderView.of(await self._pay(order, command.payment_token, uow))
+
+    async def _reserve(self, command: PlaceOrder, uow: UnitOfWork,
+                       address: Address | None) -> Order | None:
+        """Transaction 1: every line reserved, or none; the order kept Pending."""
+        order_id = uuid.uuid4()
+        now = self._clock.now()
+        async with uow:
+            if command.idempotency_key is not None:
+                taken = await uow.idempotency.claim(IdempotencyRecord(
+                    customer_id=command.customer_id, key=command.idempotency_key,
+                    request_hash=command.request_fingerprint, order_id=order_id, created_at=now))
+                if taken is not None:
+                    return None
+            if address is None:
+                customer = await uow.customers.get(command.customer_id)
+                address = customer.shipping_address if customer else None
+            lines = []
+            for index, item in enumerate(command.items):
+                product = await uow.products.get(item.product_id)
+                if product is None:
+                    raise UnknownProduct(f"items[{index}].product_id", item.product_id)
+                moved = await uow.stock.apply_delta(product.id, -item.quantity, now)
+                if moved is None:
+                    raise InsufficientStock(product.id, item.quantity)
+                uow.record(stock_changed(moved, -item.quantity, f"order {order_id} placed"))
+                lines.append(OrderLine(product_id=product.id, product_name=product.name,
+                                       unit_price=product.price, quantity=item.quantity))
+            order = Order.place(id=order_id, customer_id=command.customer_id, lines=lines,
+                                shipping_address=address, now=now)
+            await uow.orders.add(order)
+            await uow.commit()
+            return order
+
+    async def _pay(self, order: Order, token: str, uow: UnitOfWork) -> Order:
+        """Outside any transaction: charge, then transaction 2 settles the order."""
+        key = str(order.id)
+        try:
+            charge = await asyncio.wait_for(
+                self._gateway.charge(idempotency_key=key, amount=order.total, token=token),
+                self._timeout)
+        except PaymentDeclined:
+            await self._settlement.cancel_and_release(uow, order.id, "payment declined",
+                                                      PaymentStatus.DECLINED)
+            raise
+        except (PaymentUnavailable, TimeoutError) as failure:
+            found = await self._charge_made_anyway(key)
+            if found is None:
+                await self._settlement.cancel_and_release(uow, order.id, "payment failed",
+                                                          PaymentStatus.FAILED)
+                raise PaymentUnavailable(
+                    "the payment provider failed or did not answer; nothing was charged and "
+                    "the order was cancelled") from failure
+            charge = found
+        return await self._settlement.mark_paid(uow, order.id, charge)
+
+    async def _charge_made_anyway(self, key: str) -> Charge | None:
+        """After a failure or timeout the charge may still have happened: ask by key."""
+        try:
+            return await asyncio.wait_for(self._gateway.find_charge(key), self._timeout)
+        except (PaymentUnavailable, TimeoutError):
+            # Unknown outcome: never cancel an order whose money may have been taken.
+            # It stays Pending and the recovery step settles it once the gateway answers.
+            raise PaymentUnavailable(
+                "the payment provider did not answer; the order stays Pending until the "
+                "payment's outcome is known") from None
+
+    async def _earlier_answer(self, command: PlaceOrder, uow: UnitOfWork) -> OrderView | None:
+        """Answer a repeated Idempotency-Key with what the first request got."""
+        assert command.idempotency_key is not None
+        deadline = asyncio.get_running_loop().time() + IDEMPOTENT_REPLAY_WAIT_SECONDS
+        while True:
+            async with uow:
+                record = await uow.idempotency.find(command.customer_id, command.idempotency_key)
+                if record is None:
+                    return None
+                if record.request_hash != command.request_fingerprint:
+                    raise IdempotencyKeyReused()
+                order = await uow.orders.get(record.order_id)
+            if order is None:
+                return None
+            if order.status is not OrderStatus.PENDING or (
+                asyncio.get_running_loop().time() > deadline
+            ):
+                break
+            await asyncio.sleep(0.05)  # the first request is still paying; wait for its outcome
+        if order.payment_status is PaymentStatus.DECLINED:
+            raise PaymentDeclined("the card was declined; the order was cancelled")
+        if order.payment_status is PaymentStatus.FAILED:
+            raise PaymentUnavailable("the payment provider failed; the order was cancelled")
+        return OrderView.of(order)
+
+
+class ShipOrderHandler:
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+
+    async def __call__(self, command: ShipOrder, uow: UnitOfWork) -> OrderView:
+        async with uow:
+            order = await load_order(uow, command.order_id)
+            order.ship(self._clock.now())
+            await uow.orders.save(order)
+            await uow.commit()
+            return OrderView.of(order)
+
+
+class CancelOrderHandler:
+    def __init__(self, gateway: PaymentGateway, settlement: OrderSettlement) -> None:
+        self._gateway = gateway
+        self._settlement = settlement
+
+    async def __call__(self, command: CancelOrder, uow: UnitOfWork) -> OrderView:
+        async with uow:
+            order = await load_order(uow, command.order_id, command.principal)
+        if not order.can_be_cancelled:
+            order.cancel("requested", order.updated_at)  # raises IllegalTransition (409)
+        status = None
+        if order.status is OrderStatus.PAID and order.payment_reference is not None:
+            await self._gateway.refund(idempotency_key=f"refund:{order.id}",
+                                       charge=Charge(order.payment_reference), amount=order.total)
+            status = PaymentStatus.REFUNDED
+        cancelled = await self._settlement.cancel_and_release(uow, order.id, "cancelled", status)
+        return OrderView.of(cancelled)
+
+
+class SettlePendingOrdersHandler:
+    def __init__(self, gateway: PaymentGateway, settlement: OrderSettlement,
+                 clock: Clock) -> None:
+        self._gateway = gateway
+        self._settlement = settlement
+        self._clock = clock
+
+    async def __call__(self, command: SettlePendingOrders, uow: UnitOfWork) -> int:
+        before = self._clock.now() - timedelta(seconds=command.older_than_seconds)
+        async with uow:
+            stuck = await uow.orders.pending_since(before, command.limit)
+        settled = 0
+        for order_id in stuck:
+            try:
+                charge = await self._gateway.find_charge(str(order_id))
+            except PaymentUnavailable:
+                log.warning("cannot settle order %s yet: the gateway does not answer", order_id)
+                continue
+            if charge is not None:
+                await self._settlement.mark_paid(uow, order_id, charge)
+            else:
+                await self._settlement.cancel_and_release(uow, order_id, "payment never completed",
+                                                          PaymentStatus.FAILED)
+            settled += 1
+        return settled
+
+
+class AdjustStockHandler:
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+
+    async def __call__(self, command: AdjustStock, uow: UnitOfWork) -> StockView:
+        if command.delta == 0:
+            raise InvalidValue("delta", "must not be zero")
+        reason = command.reason.strip()
+        if not reason or len(reason) > 200:
+            raise InvalidValue("reason", "must be 1 to 200 characters")
+        async with uow:
+            if await uow.products.get(command.product_id) is None:
+                raise ProductNotFound(command.product_id)
+            moved = await uow.stock.apply_delta(command.product_id, command.delta,
+                                                self._clock.now())
+            if moved is None:
+                raise InsufficientStock(command.product_id, -command.delta)
+            uow.record(stock_changed(moved, command.delta, reason))
+            await uow.commit()
+            return StockView.of(moved)
+
+
+class SetStockHandler:
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+
+    async def __call__(self, command: SetStock, uow: UnitOfWork) -> StockView:
+        check_level(command.stock)
+        async with uow:
+            if await uow.products.get(command.product_id) is None:
+                raise ProductNotFound(command.product_id)
+            result = await uow.stock.set_level(command.product_id, command.stock,
+                                               self._clock.now())
+            if result is None:
+                raise ProductNotFound(command.product_id)
+            level, delta = result
+            if delta:
+                uow.record(stock_changed(level, delta, "stock count set"))
+            await uow.commit()
+            return StockView.of(level)

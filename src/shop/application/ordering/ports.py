@@ -1,0 +1,68 @@
+"""Ports of the ordering context."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from shop.application.ordering.views import IdempotencyRecord, OrderView, StockView
+from shop.application.paging import Page, PageOf
+from shop.domain.ordering.order import Order
+from shop.domain.shared.money import Money
+
+
+@dataclass(frozen=True)
+class Charge:
+    reference: str
+
+
+class PaymentGateway(Protocol):
+    """A card processor. Every call is idempotent by its key (the order id)."""
+
+    async def charge(self, *, idempotency_key: str, amount: Money, token: str) -> Charge:
+        """Capture the amount; raises PaymentDeclined or PaymentUnavailable."""
+        ...
+
+    async def find_charge(self, idempotency_key: str) -> Charge | None:
+        """The captured charge made with this key, if any; raises PaymentUnavailable."""
+        ...
+
+    async def refund(self, *, idempotency_key: str, charge: Charge, amount: Money) -> None:
+        """Give the money back; raises PaymentUnavailable."""
+        ...
+
+
+class OrderRepository(Protocol):
+    async def add(self, order: Order) -> None: ...
+    async def get(self, order_id: uuid.UUID) -> Order | None: ...
+    async def save(self, order: Order) -> None:
+        """Persist changes; raises ConcurrentModification if saved by someone else first."""
+        ...
+    async def pending_since(self, before: datetime, limit: int) -> Sequence[uuid.UUID]:
+        """Orders still Pending that were placed before `before` (left by a crash)."""
+        ...
+
+
+class IdempotencyRepository(Protocol):
+    async def claim(self, record: IdempotencyRecord) -> IdempotencyRecord | None:
+        """Store the key for this customer; returns the earlier record if it already exists."""
+        ...
+    async def find(self, customer_id: uuid.UUID, key: str) -> IdempotencyRecord | None: ...
+
+
+@dataclass(frozen=True)
+class OrderCriteria:
+    customer_id: uuid.UUID | None = None
+    status: str | None = None
+
+
+class OrderReadModel(Protocol):
+    async def order(self, order_id: uuid.UUID) -> OrderView | None: ...
+    async def orders(self, criteria: OrderCriteria, page: Page) -> PageOf[OrderView]: ...
+
+
+class InventoryReadModel(Protocol):
+    async def stock(self, product_id: uuid.UUID) -> StockView | None: ...
