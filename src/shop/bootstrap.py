@@ -36,19 +36,8 @@ class BackgroundService(Protocol):
     """A task the runtime runs between start and stop (relay, cache invalidation feed)."""
 
     async def start(self) -> None: ...
-    async def settle_pending_orders(self) -> int:
-        """Recovery: settle orders a crash left Pending (older than two payment timeouts)."""
-        grace = 2 * self.settings.payment_timeout_seconds
-        try:
-            settled = await self.bus.handle(SettlePendingOrders(older_than_seconds=grace))
-        except Exception:
-            log.exception("settling pending orders failed; the next pass will retry")
-            return 0
-        if settled:
-            log.info("settled orders left pending", extra={"orders": settled})
-        return settled
-
     async def stop(self) -> None: ...
+
 
 READINESS_TIMEOUT_SECONDS = 2.0
 

@@ -94,15 +94,27 @@ async def _seed_demo(settings: Settings) -> int:
     return 0
 
 
+WORKER_RECOVERY_SECONDS = 30.0
+
+
 async def _worker(settings: Settings) -> int:
-    """Relay the outbox until SIGINT/SIGTERM; several workers share the lead through Redis."""
+    """Relay the outbox and settle stuck orders until SIGINT/SIGTERM.
+
+    Several workers can run: the relay's lead is shared through Redis, and
+    settling an order is idempotent.
+    """
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with bootstrap(settings):
-        print("shop: worker running (outbox relay); Ctrl-C to stop", file=sys.stderr)
-        await stop.wait()
+    async with bootstrap(settings) as runtime:
+        print("shop: worker running (outbox relay, order recovery); Ctrl-C to stop",
+              file=sys.stderr)
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), WORKER_RECOVERY_SECONDS)
+            if not stop.is_set():
+                await runtime.settle_pending_orders()
     return 0
 
 
