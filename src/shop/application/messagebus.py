@@ -77,9 +77,15 @@ class MessageBus:
             # order it placed): what was committed is still announced.
             events = uow.committed_events()
             if events:
-                for hook in self._after_commit:
-                    hook(events)
+                self._run_after_commit_hooks(events)
                 await self.publish(events)
+
+    def _run_after_commit_hooks(self, events: Sequence[DomainEvent]) -> None:
+        for hook in self._after_commit:
+            try:
+                hook(events)
+            except Exception:
+                log.exception("after-commit hook failed")
 
     async def ask(self, query: Query[R]) -> R:
         handler = self._queries.get(type(query))

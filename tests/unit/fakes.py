@@ -1,0 +1,743 @@
+"""In-memory fakes of the application's ports, faithful to their Protocols.
+
+One `Store` plays the database: it holds what committed units of work
+wrote, plus the outbox of committed events. A `FakeUnitOfWork` works on a
+deep copy of it and writes back only the aggregates its repositories were
+asked to write, and only on `commit`; leaving without a commit discards
+everything, as a rolled-back transaction would. The read model and the cache
+see committed state only.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import uuid
+from collections import Counter
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import Any, Self
+
+from shop.application.catalog.views import (
+    CategoryView,
+    Page,
+    PageOf,
+    ProductFilter,
+    ProductView,
+)
+from shop.application.customers.handlers import TokenPolicy
+from shop.application.customers.ports import CustomerRepository, RefreshTokenRepository
+from shop.application.customers.views import (
+    AccessToken,
+    CustomerView,
+    Principal,
+    RefreshTokenRecord,
+)
+from shop.application.messagebus import MessageBus
+from shop.application.ordering.ports import IdempotencyRepository, OrderRepository
+from shop.application.ordering.views import IdempotencyRecord
+from shop.application.ports import CategoryRepository, ProductRepository, StockRepository
+from shop.application.wiring import build_message_bus
+from shop.domain.catalog.category import Category
+from shop.domain.catalog.product import Product
+from shop.domain.customers.customer import Customer
+from shop.domain.customers.errors import EmailTaken
+from shop.domain.customers.values import EmailAddress
+from shop.domain.inventory.stock import Stock
+from shop.domain.ordering.order import Order, OrderStatus
+from shop.domain.shared.errors import ConcurrentModification, Unauthenticated
+from shop.domain.shared.events import DomainEvent, EventRecorder
+
+T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+# --------------------------------------------------------------------------- clocks
+
+
+class FixedClock:
+    """Always the same instant until told to move."""
+
+    def __init__(self, at: datetime = T0) -> None:
+        self.at = at
+
+    def now(self) -> datetime:
+        return self.at
+
+    def advance(self, by: timedelta = timedelta(seconds=1)) -> None:
+        self.at += by
+
+
+class SteppingClock:
+    """Each reading is `step` later than the previous one, so creation order is visible."""
+
+    def __init__(self, start: datetime = T0, step: timedelta = timedelta(seconds=1)) -> None:
+        self._next = start
+        self._step = step
+
+    def now(self) -> datetime:
+        current = self._next
+        self._next += self._step
+        return current
+
+
+# --------------------------------------------------------------------------- storage
+
+
+@dataclass
+class Tables:
+    """The rows. Removed products keep their row (orders refer to them)."""
+
+    categories: dict[uuid.UUID, Category] = field(default_factory=dict)
+    products: dict[uuid.UUID, Product] = field(default_factory=dict)
+    removed_products: set[uuid.UUID] = field(default_factory=set)
+    stock: dict[uuid.UUID, Stock] = field(default_factory=dict)
+    customers: dict[uuid.UUID, Customer] = field(default_factory=dict)
+    refresh_tokens: dict[uuid.UUID, RefreshTokenRecord] = field(default_factory=dict)
+    orders: dict[uuid.UUID, Order] = field(default_factory=dict)
+    idempotency: dict[tuple[uuid.UUID, str], IdempotencyRecord] = field(default_factory=dict)
+
+    def live_products(self) -> list[Product]:
+        return [p for p in self.products.values() if p.id not in self.removed_products]
+
+
+@dataclass
+class Store:
+    """The fake database: committed tables and the outbox of committed events."""
+
+    tables: Tables = field(default_factory=Tables)
+    outbox: list[DomainEvent] = field(default_factory=list)
+    commits: int = 0
+
+    def parent_map(self) -> dict[uuid.UUID, uuid.UUID | None]:
+        return {c.id: c.parent_id for c in self.tables.categories.values()}
+
+
+# --------------------------------------------------------------------------- unit of work
+
+
+class _Repository:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    @property
+    def _tables(self) -> Tables:
+        return self._uow.working_tables()
+
+
+class FakeCategoryRepository(_Repository):
+    async def add(self, category: Category) -> None:
+        assert category.id not in self._tables.categories, "duplicate primary key"
+        self._tables.categories[category.id] = category
+        self._uow.wrote("categories", category.id, category)
+
+    async def get(self, category_id: uuid.UUID) -> Category | None:
+        category = self._tables.categories.get(category_id)
+        if category is not None:
+            self._uow.saw(category)
+        return category
+
+    async def save(self, category: Category) -> None:
+        assert category.id in self._tables.categories, "save of a category never added"
+        self._tables.categories[category.id] = category
+        self._uow.wrote("categories", category.id, category)
+
+    async def remove(self, category: Category) -> None:
+        self._tables.categories.pop(category.id, None)
+        self._uow.wrote("categories", category.id, category)
+
+    async def lineage(self, category_id: uuid.UUID) -> list[uuid.UUID]:
+        chain: list[uuid.UUID] = []
+        current: uuid.UUID | None = category_id
+        while current is not None and current not in chain:
+            chain.append(current)
+            parent = self._tables.categories.get(current)
+            current = parent.parent_id if parent is not None else None
+        return chain
+
+    async def has_children(self, category_id: uuid.UUID) -> bool:
+        return any(c.parent_id == category_id for c in self._tables.categories.values())
+
+    async def has_products(self, category_id: uuid.UUID) -> bool:
+        return any(p.category_id == category_id for p in self._tables.live_products())
+
+
+class FakeProductRepository(_Repository):
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        super().__init__(uow)
+        self._loaded_versions: dict[uuid.UUID, int] = {}
+
+    async def add(self, product: Product) -> None:
+        assert product.id not in self._tables.products, "duplicate primary key"
+        self._tables.products[product.id] = product
+        self._uow.wrote("products", product.id, product)
+
+    async def get(self, product_id: uuid.UUID) -> Product | None:
+        product = self._tables.products.get(product_id)
+        if product is None or product_id in self._tables.removed_products:
+            return None
+        self._loaded_versions[product_id] = product.version
+        self._uow.saw(product)
+        return product
+
+    async def save(self, product: Product) -> None:
+        self._check_not_changed_by_others(product)
+        self._tables.products[product.id] = product
+        self._uow.wrote("products", product.id, product)
+
+    async def remove(self, product: Product) -> None:
+        self._check_not_changed_by_others(product)
+        self._tables.products[product.id] = product
+        self._tables.removed_products.add(product.id)
+        self._uow.wrote("products", product.id, product)
+
+    async def sku_taken(self, sku: str, *, other_than: uuid.UUID | None = None) -> bool:
+        return any(p.sku == sku and p.id != other_than for p in self._tables.live_products())
+
+    def _check_not_changed_by_others(self, product: Product) -> None:
+        """Optimistic concurrency, as the SQL adapter does it: write over what we loaded."""
+        loaded = self._loaded_versions.get(product.id)
+        committed = self._uow.store.tables.products.get(product.id)
+        if loaded is not None and committed is not None and committed.version != loaded:
+            raise ConcurrentModification(f"product {product.id} was changed by someone else")
+
+
+class FakeStockRepository(_Repository):
+    async def add(self, stock: Stock) -> None:
+        assert stock.product_id not in self._tables.stock, "duplicate primary key"
+        self._tables.stock[stock.product_id] = stock
+        self._uow.wrote("stock", stock.product_id, stock)
+
+    async def get(self, product_id: uuid.UUID) -> Stock | None:
+        stock = self._tables.stock.get(product_id)
+        if stock is not None:
+            self._uow.saw(stock)
+        return stock
+
+    async def apply_delta(self, product_id: uuid.UUID, delta: int, now: datetime) -> Stock | None:
+        """The conditional update: `on_hand + delta >= 0` or nothing happens."""
+        stock = self._tables.stock.get(product_id)
+        if stock is None or stock.on_hand + delta < 0:
+            return None
+        stock.on_hand += delta
+        stock.version += 1
+        stock.updated_at = now
+        self._uow.wrote("stock", product_id, stock)
+        return stock
+
+    async def set_level(
+        self, product_id: uuid.UUID, on_hand: int, now: datetime
+    ) -> tuple[Stock, int] | None:
+        stock = self._tables.stock.get(product_id)
+        if stock is None:
+            return None
+        delta = on_hand - stock.on_hand
+        stock.on_hand = on_hand
+        stock.version += 1
+        stock.updated_at = now
+        self._uow.wrote("stock", product_id, stock)
+        return stock, delta
+
+
+class FakeCustomerRepository(_Repository):
+    async def add(self, customer: Customer) -> None:
+        if any(c.email == customer.email for c in self._tables.customers.values()):
+            raise EmailTaken()  # the unique index on the normalised email
+        self._tables.customers[customer.id] = customer
+        self._uow.wrote("customers", customer.id, customer)
+
+    async def get(self, customer_id: uuid.UUID) -> Customer | None:
+        customer = self._tables.customers.get(customer_id)
+        if customer is not None:
+            self._uow.saw(customer)
+        return customer
+
+    async def get_by_email(self, email: EmailAddress) -> Customer | None:
+        for customer in self._tables.customers.values():
+            if customer.email == email:
+                self._uow.saw(customer)
+                return customer
+        return None
+
+    async def save(self, customer: Customer) -> None:
+        assert customer.id in self._tables.customers, "save of a customer never added"
+        self._tables.customers[customer.id] = customer
+        self._uow.wrote("customers", customer.id, customer)
+
+
+class FakeRefreshTokenRepository(_Repository):
+    async def add(self, record: RefreshTokenRecord) -> None:
+        self._tables.refresh_tokens[record.id] = copy.copy(record)
+        self._uow.wrote("refresh_tokens", record.id, None)
+
+    async def find(self, token_hash: str) -> RefreshTokenRecord | None:
+        for record in self._tables.refresh_tokens.values():
+            if record.token_hash == token_hash:
+                return copy.copy(record)  # a snapshot, as a selected row is
+        return None
+
+    async def spend(self, token_id: uuid.UUID, now: datetime) -> bool:
+        """The conditional update: only an unspent, unrevoked token can be spent."""
+        record = self._tables.refresh_tokens.get(token_id)
+        if record is None or record.used_at is not None or record.revoked_at is not None:
+            return False
+        record.used_at = now
+        self._uow.wrote("refresh_tokens", token_id, None)
+        return True
+
+    async def revoke_family(self, family_id: uuid.UUID, now: datetime) -> None:
+        for record in self._tables.refresh_tokens.values():
+            if record.family_id == family_id and record.revoked_at is None:
+                record.revoked_at = now
+                self._uow.wrote("refresh_tokens", record.id, None)
+
+
+class FakeOrderRepository(_Repository):
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        super().__init__(uow)
+        self._loaded_versions: dict[uuid.UUID, int] = {}
+
+    async def add(self, order: Order) -> None:
+        assert order.id not in self._tables.orders, "duplicate primary key"
+        self._tables.orders[order.id] = order
+        self._uow.wrote("orders", order.id, order)
+
+    async def get(self, order_id: uuid.UUID) -> Order | None:
+        order = self._tables.orders.get(order_id)
+        if order is not None:
+            self._loaded_versions[order_id] = order.version
+            self._uow.saw(order)
+        return order
+
+    async def save(self, order: Order) -> None:
+        loaded = self._loaded_versions.get(order.id)
+        committed = self._uow.store.tables.orders.get(order.id)
+        if loaded is not None and committed is not None and committed.version != loaded:
+            raise ConcurrentModification(f"order {order.id} was changed by someone else")
+        self._tables.orders[order.id] = order
+        self._uow.wrote("orders", order.id, order)
+
+    async def pending_since(self, before: datetime, limit: int) -> Sequence[uuid.UUID]:
+        pending = [
+            o
+            for o in self._tables.orders.values()
+            if o.status is OrderStatus.PENDING and o.created_at < before
+        ]
+        pending.sort(key=lambda o: (o.created_at, o.id))
+        return [o.id for o in pending[:limit]]
+
+
+class FakeIdempotencyRepository(_Repository):
+    async def claim(self, record: IdempotencyRecord) -> IdempotencyRecord | None:
+        key = (record.customer_id, record.key)
+        earlier = self._tables.idempotency.get(key)
+        if earlier is not None:
+            return earlier
+        self._tables.idempotency[key] = record
+        self._uow.wrote("idempotency", key, None)
+        return None
+
+    async def find(self, customer_id: uuid.UUID, key: str) -> IdempotencyRecord | None:
+        return self._tables.idempotency.get((customer_id, key))
+
+
+class FakeUnitOfWork:
+    """One transaction over a `Store`: a private copy, written back on commit."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        # Typed as the ports: the Protocol's attributes are settable, hence invariant.
+        self.categories: CategoryRepository = FakeCategoryRepository(self)
+        self.products: ProductRepository = FakeProductRepository(self)
+        self.stock: StockRepository = FakeStockRepository(self)
+        self.customers: CustomerRepository = FakeCustomerRepository(self)
+        self.refresh_tokens: RefreshTokenRepository = FakeRefreshTokenRepository(self)
+        self.orders: OrderRepository = FakeOrderRepository(self)
+        self.idempotency: IdempotencyRepository = FakeIdempotencyRepository(self)
+        self._tables: Tables | None = None
+        self._written: set[tuple[str, Hashable]] = set()
+        self._seen: list[EventRecorder] = []
+        self._recorded: list[DomainEvent] = []
+        self._committed: list[DomainEvent] = []
+        self.committed = False
+        self.rolled_back = False
+
+    # -- transaction
+
+    async def __aenter__(self) -> Self:
+        assert self._tables is None, "a unit of work is entered once"
+        self._tables = copy.deepcopy(self.store.tables)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.rollback()
+
+    def record(self, event: DomainEvent) -> None:
+        self._recorded.append(event)
+
+    async def commit(self) -> None:
+        tables = self.working_tables()
+        events: list[DomainEvent] = []
+        for aggregate in self._seen:
+            events.extend(aggregate.pull_events())
+        events.extend(self._recorded)
+        committed = self.store.tables
+        for table, key in self._written:
+            source: dict[Hashable, object] = getattr(tables, table)
+            target: dict[Hashable, object] = getattr(committed, table)
+            if key in source:
+                target[key] = copy.deepcopy(source[key])
+            else:
+                target.pop(key, None)
+            if isinstance(key, uuid.UUID) and key in tables.removed_products:
+                committed.removed_products.add(key)
+        self.store.outbox.extend(events)
+        self.store.commits += 1
+        self._committed.extend(events)
+        self._written.clear()
+        self._recorded.clear()
+        self.committed = True
+
+    async def rollback(self) -> None:
+        """Forget every uncommitted write and every event not yet committed."""
+        if self._written or self._recorded:
+            self.rolled_back = True
+        for aggregate in self._seen:
+            aggregate.pull_events()
+        self._written.clear()
+        self._recorded.clear()
+        if self._tables is not None:
+            self._tables = copy.deepcopy(self.store.tables)
+
+    def committed_events(self) -> list[DomainEvent]:
+        return list(self._committed)
+
+    # -- used by the repositories
+
+    def working_tables(self) -> Tables:
+        assert self._tables is not None, "repositories are used inside `async with uow`"
+        return self._tables
+
+    def saw(self, aggregate: EventRecorder) -> None:
+        if not any(seen is aggregate for seen in self._seen):
+            self._seen.append(aggregate)
+
+    def wrote(self, table: str, key: Hashable, aggregate: EventRecorder | None) -> None:
+        if aggregate is not None:
+            self.saw(aggregate)
+        self._written.add((table, key))
+
+
+class FakeUnitOfWorkFactory:
+    """Every unit of work it makes shares one store, as connections share a database."""
+
+    def __init__(self, store: Store | None = None) -> None:
+        self.store = store if store is not None else Store()
+        self.made: list[FakeUnitOfWork] = []
+
+    def __call__(self) -> FakeUnitOfWork:
+        uow = FakeUnitOfWork(self.store)
+        self.made.append(uow)
+        return uow
+
+
+# --------------------------------------------------------------------------- cache
+
+
+@dataclass(frozen=True)
+class CacheEntry:
+    product_version: int
+    stock_version: int
+    view: ProductView | None  # None: an invalidation marker
+
+
+class FakeProductCache:
+    """Versioned cache-aside store: never goes back to an older view."""
+
+    def __init__(self) -> None:
+        self.entries: dict[uuid.UUID, CacheEntry] = {}
+        self.refused_puts: list[ProductView] = []
+
+    async def get(self, product_id: uuid.UUID) -> ProductView | None:
+        entry = self.entries.get(product_id)
+        return None if entry is None else entry.view
+
+    async def put(self, view: ProductView) -> None:
+        entry = self.entries.get(view.id)
+        if entry is not None and (
+            entry.product_version > view.product_version or entry.stock_version > view.stock_version
+        ):
+            self.refused_puts.append(view)
+            return
+        self.entries[view.id] = CacheEntry(view.product_version, view.stock_version, view)
+
+    async def invalidate(
+        self,
+        product_id: uuid.UUID,
+        *,
+        product_version: int = 0,
+        stock_version: int = 0,
+    ) -> None:
+        entry = self.entries.get(product_id)
+        known_pv, known_sv = (entry.product_version, entry.stock_version) if entry else (0, 0)
+        self.entries[product_id] = CacheEntry(
+            max(known_pv, product_version), max(known_sv, stock_version), None
+        )
+
+
+# --------------------------------------------------------------------------- read model
+
+
+def _product_view(product: Product, stock: Stock) -> ProductView:
+    return ProductView(
+        id=product.id,
+        name=product.name,
+        description=product.description,
+        price=product.price.amount,
+        currency=product.price.currency,
+        category_id=product.category_id,
+        stock=stock.on_hand,
+        sku=product.sku,
+        created_at=product.created_at,
+        updated_at=max(product.updated_at, stock.updated_at),
+        product_version=product.version,
+        stock_version=stock.version,
+    )
+
+
+def _category_view(category: Category) -> CategoryView:
+    return CategoryView(
+        id=category.id,
+        name=category.name,
+        parent_id=category.parent_id,
+        created_at=category.created_at,
+    )
+
+
+class FakeCatalogReadModel:
+    """Answers queries from the committed tables, as the SQL read model does."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self.product_reads = 0
+
+    async def product(self, product_id: uuid.UUID) -> ProductView | None:
+        self.product_reads += 1
+        tables = self._store.tables
+        product = tables.products.get(product_id)
+        stock = tables.stock.get(product_id)
+        if product is None or stock is None or product_id in tables.removed_products:
+            return None
+        return _product_view(product, stock)
+
+    async def products(self, criteria: ProductFilter, page: Page) -> PageOf[ProductView]:
+        tables = self._store.tables
+        matching = [
+            _product_view(p, tables.stock[p.id])
+            for p in tables.live_products()
+            if p.id in tables.stock and _matches(p, criteria)
+        ]
+        # Newest first; ties (same instant) by id, so pages never overlap.
+        matching.sort(key=lambda v: v.id)
+        matching.sort(key=lambda v: v.created_at, reverse=True)
+        items = matching[page.offset : page.offset + page.limit]
+        return PageOf(items=items, total=len(matching), limit=page.limit, offset=page.offset)
+
+    async def category(self, category_id: uuid.UUID) -> CategoryView | None:
+        category = self._store.tables.categories.get(category_id)
+        return None if category is None else _category_view(category)
+
+    async def categories(self, page: Page) -> PageOf[CategoryView]:
+        ordered = sorted(self._store.tables.categories.values(), key=lambda c: (c.name, c.id))
+        items = [_category_view(c) for c in ordered[page.offset : page.offset + page.limit]]
+        return PageOf(items=items, total=len(ordered), limit=page.limit, offset=page.offset)
+
+    async def all_categories(self) -> Sequence[CategoryView]:
+        return [_category_view(c) for c in self._store.tables.categories.values()]
+
+
+def _matches(product: Product, criteria: ProductFilter) -> bool:
+    amount = product.price.amount
+    return (
+        (criteria.category_ids is None or product.category_id in criteria.category_ids)
+        and (
+            not criteria.name_contains
+            or criteria.name_contains.casefold() in product.name.casefold()
+        )
+        and (criteria.min_price is None or amount >= criteria.min_price)
+        and (criteria.max_price is None or amount <= criteria.max_price)
+    )
+
+
+# --------------------------------------------------------------------------- customers
+
+
+class FakePasswordHasher:
+    """A fast, transparent stand-in for Argon2: `scheme$reversed password`.
+
+    Changing `scheme` makes every older hash "need a rehash", as a change of
+    Argon2 parameters would.
+    """
+
+    def __init__(self, scheme: str = "v1") -> None:
+        self.scheme = scheme
+        self.verified: list[str | None] = []
+
+    async def hash(self, password: str) -> str:
+        return f"{self.scheme}${password[::-1]}"
+
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        self.verified.append(password_hash)  # unknown accounts are verified too (None)
+        if password_hash is None:
+            return False
+        return password_hash.partition("$")[2] == password[::-1]
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        return not password_hash.startswith(f"{self.scheme}$")
+
+
+class FakeTokenService:
+    """Access tokens are opaque counters it remembers; anything else is refused."""
+
+    def __init__(self, expires_in: int = 900) -> None:
+        self.expires_in = expires_in
+        self._issued: dict[str, Principal] = {}
+
+    def issue_access(self, principal: Principal) -> AccessToken:
+        token = f"access-{len(self._issued) + 1}"
+        self._issued[token] = principal
+        return AccessToken(token=token, expires_in=self.expires_in)
+
+    def read_access(self, token: str) -> Principal:
+        principal = self._issued.get(token)
+        if principal is None:
+            raise Unauthenticated("the access token is invalid or expired")
+        return principal
+
+
+class FakeLoginThrottle:
+    """Blocks a key after `max_failures` failures in a row, until a success clears it."""
+
+    def __init__(self, max_failures: int = 5, block_seconds: int = 60) -> None:
+        self.max_failures = max_failures
+        self.block_seconds = block_seconds
+        self.failures: Counter[str] = Counter()
+
+    async def retry_after(self, keys: Sequence[str]) -> int | None:
+        blocked = any(self.failures[key] >= self.max_failures for key in keys)
+        return self.block_seconds if blocked else None
+
+    async def failed(self, keys: Sequence[str]) -> None:
+        self.failures.update(keys)
+
+    async def succeeded(self, keys: Sequence[str]) -> None:
+        for key in keys:
+            del self.failures[key]
+
+
+class FakeCustomerReadModel:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def customer(self, customer_id: uuid.UUID) -> CustomerView | None:
+        customer = self._store.tables.customers.get(customer_id)
+        return None if customer is None else CustomerView.of(customer)
+
+    async def customers(self, page: Page) -> PageOf[CustomerView]:
+        ordered = sorted(self._store.tables.customers.values(), key=lambda c: c.id)
+        ordered.sort(key=lambda c: c.created_at, reverse=True)
+        items = [CustomerView.of(c) for c in ordered[page.offset : page.offset + page.limit]]
+        return PageOf(items=items, total=len(ordered), limit=page.limit, offset=page.offset)
+
+
+# --------------------------------------------------------------------------- the whole thing
+
+
+class Unwired:
+    """Stands in for a port this module has no fake of yet; any use of it fails loudly."""
+
+    def __init__(self, port: str) -> None:
+        self._port = port
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(
+            f"the {self._port!r} port has no fake yet: add one to tests/unit/fakes.py"
+        )
+
+
+@dataclass
+class FakeShop:
+    """The message bus wired to fakes, with the fakes at hand for assertions."""
+
+    bus: MessageBus
+    store: Store
+    uow_factory: FakeUnitOfWorkFactory
+    cache: FakeProductCache
+    read_model: FakeCatalogReadModel
+    customer_read_model: FakeCustomerReadModel
+    password_hasher: FakePasswordHasher
+    token_service: FakeTokenService
+    login_throttle: FakeLoginThrottle
+    clock: SteppingClock | FixedClock
+    published: list[DomainEvent]
+
+
+def build_fake_shop(
+    *,
+    clock: SteppingClock | FixedClock | None = None,
+    read_model: FakeCatalogReadModel | None = None,
+    store: Store | None = None,
+) -> FakeShop:
+    """Wire the real handlers to in-memory ports through the application's own wiring."""
+    uow_factory = FakeUnitOfWorkFactory(store)
+    the_store = uow_factory.store
+    cache = FakeProductCache()
+    catalog_read_model = read_model or FakeCatalogReadModel(the_store)
+    customer_read_model = FakeCustomerReadModel(the_store)
+    hasher = FakePasswordHasher()
+    tokens = FakeTokenService()
+    throttle = FakeLoginThrottle()
+    the_clock = clock or SteppingClock()
+    ports: dict[str, Any] = {
+        "uow_factory": uow_factory,
+        "catalog_read_model": catalog_read_model,
+        "product_cache": cache,
+        "customer_read_model": customer_read_model,
+        "password_hasher": hasher,
+        "token_service": tokens,
+        "login_throttle": throttle,
+        "token_policy": TokenPolicy(refresh_ttl=timedelta(days=30)),
+        "clock": the_clock,
+    }
+    wanted = inspect.signature(build_message_bus).parameters
+    for name, parameter in wanted.items():
+        # Contexts still being built add ports; a loud stand-in until they have a fake.
+        if name not in ports and parameter.default is inspect.Parameter.empty:
+            ports[name] = Unwired(name)
+    bus = build_message_bus(**{name: port for name, port in ports.items() if name in wanted})
+
+    published: list[DomainEvent] = []
+
+    async def remember(event: DomainEvent) -> None:
+        published.append(event)
+
+    bus.subscribe(DomainEvent, remember)
+    return FakeShop(
+        bus=bus,
+        store=the_store,
+        uow_factory=uow_factory,
+        cache=cache,
+        read_model=catalog_read_model,
+        customer_read_model=customer_read_model,
+        password_hasher=hasher,
+        token_service=tokens,
+        login_throttle=throttle,
+        clock=the_clock,
+        published=published,
+    )
