@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from typing import Protocol
 
@@ -40,6 +40,7 @@ class BackgroundService(Protocol):
 
 
 READINESS_TIMEOUT_SECONDS = 2.0
+STOP_STEP_TIMEOUT_SECONDS = 10.0
 
 
 class ShopRuntime:
@@ -91,11 +92,19 @@ class ShopRuntime:
         """Stop the relay (publishing what is pending), close Redis and the engine."""
         if self._started:
             for service in reversed(self._background):
-                await service.stop()
+                await self._bounded(service.stop(), f"stopping {type(service).__name__}")
             self._started = False
         if self.redis is not None:
-            await self.redis.aclose()
-        await self.engine.dispose()
+            await self._bounded(self.redis.aclose(), "closing Redis")
+        await self._bounded(self.engine.dispose(), "closing the database pool")
+
+    @staticmethod
+    async def _bounded(step: Awaitable[None], what: str) -> None:
+        """Shutdown must finish: a step that hangs is abandoned and logged, not awaited forever."""
+        try:
+            await asyncio.wait_for(step, STOP_STEP_TIMEOUT_SECONDS)
+        except TimeoutError:
+            log.error("%s took longer than %.0f s; abandoned", what, STOP_STEP_TIMEOUT_SECONDS)
 
     async def readiness(self) -> dict[str, str]:
         checks = {"database": self._check_database()}

@@ -82,9 +82,10 @@ class NearProductCache:
     async def stop(self) -> None:
         if self._listener is not None:
             self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(self._listener, _RETRY_SECONDS * 5)
             self._listener = None
+            self._subscribed.clear()
 
     async def subscribed(self) -> None:
         """Wait until invalidations from other processes are being received."""

@@ -24,6 +24,7 @@ from shop.infrastructure.events.publishers import EventPublisher
 log = logging.getLogger("shop.outbox")
 
 _MAX_BACKOFF_SECONDS = 5.0
+_STOP_GRACE_SECONDS = 5.0
 
 
 class OutboxRelay:
@@ -43,6 +44,7 @@ class OutboxRelay:
         self._poll_seconds = poll_seconds
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         self._failures = 0
 
     def wake(self, _events: Sequence[DomainEvent] = ()) -> None:
@@ -69,22 +71,39 @@ class OutboxRelay:
 
     async def start(self) -> None:
         if self._task is None:
+            self._stopping = False
             self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
     async def stop(self) -> None:
+        """Let the current pass finish (cancelling mid-statement can wedge a driver),
+        publish what is pending, and give up the lead."""
         if self._task is None:
             return
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+        self._stopping = True
+        self._wake.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), _STOP_GRACE_SECONDS)
+        except TimeoutError:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
         self._task = None
-        with contextlib.suppress(Exception):
-            if await self._lock.hold():
-                await self.drain()
-            await self._lock.release()
+        try:
+            async with asyncio.timeout(_STOP_GRACE_SECONDS):
+                if await self._lock.hold():
+                    await self.drain()
+                await self._lock.release()
+        except Exception as error:
+            log.warning("outbox not drained at shutdown (the next relay will publish it): %s",
+                        error)
+
+    async def _stopped(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            await self._wake.wait()
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             delay = self._poll_seconds
             self._wake.clear()  # before the pass: a commit during it wakes the next one
             try:
@@ -101,8 +120,11 @@ class OutboxRelay:
                 delay = min(_MAX_BACKOFF_SECONDS, self._poll_seconds * 2 ** self._failures)
                 log.warning("outbox relay failed (attempt %d), retrying in %.1fs: %s",
                             self._failures, delay, error)
+            if self._stopping:
+                return
             if self._failures:  # back off for real: commits must not hammer a dead broker
-                await asyncio.sleep(delay)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopped(), delay)
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=delay)
