@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shop.application.customers.commands import EnsureAdmin
 from shop.application.messagebus import MessageBus
 from shop.application.ordering.commands import SettlePendingOrders
 from shop.container import Container
@@ -72,9 +73,18 @@ class ShopRuntime:
         for service in self._background:
             await service.start()
         self._started = True
+        await self.ensure_configured_admin()
         await self.settle_pending_orders()
         log.info("shop started", extra={"database": self.engine.url.get_backend_name(),
                                         "redis": self.redis is not None})
+
+    async def ensure_configured_admin(self) -> None:
+        """SHOP_ADMIN_EMAIL and SHOP_ADMIN_PASSWORD make sure that admin exists (idempotent)."""
+        email, password = self.settings.admin_email, self.settings.admin_password
+        if not email or not password:
+            return
+        await self.bus.handle(EnsureAdmin(email=email, password=password))
+        log.info("admin account ensured", extra={"email": email})
 
     async def settle_pending_orders(self) -> int:
         """Recovery: settle orders a crash left Pending (older than two payment timeouts)."""

@@ -66,6 +66,14 @@ class Settings:
     """The card processor; `fake` (the default) behaves like a processor's test mode."""
     payment_timeout_seconds: float = 10.0
 
+    ws_max_subscriptions: int = 100
+    """Products one `/ws/inventory` connection may follow at once."""
+    ws_send_queue_size: int = 256
+    """Messages waiting for one websocket client; when full the client is closed (1013)."""
+    ws_heartbeat_seconds: float = 20.0
+    """Server ping interval; a client silent for a whole interval after a ping is closed
+    (4408). 0 turns pings off."""
+
     log_level: str = "INFO"
     log_format: str = "json"
     """`json` for machines, `console` for humans."""

@@ -10,11 +10,12 @@ see committed state only.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import inspect
 import uuid
 from collections import Counter
-from collections.abc import Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -36,8 +37,13 @@ from shop.application.customers.views import (
     RefreshTokenRecord,
 )
 from shop.application.messagebus import MessageBus
-from shop.application.ordering.ports import IdempotencyRepository, OrderRepository
-from shop.application.ordering.views import IdempotencyRecord
+from shop.application.ordering.ports import (
+    Charge,
+    IdempotencyRepository,
+    OrderCriteria,
+    OrderRepository,
+)
+from shop.application.ordering.views import IdempotencyRecord, OrderView, StockView
 from shop.application.ports import CategoryRepository, ProductRepository, StockRepository
 from shop.application.wiring import build_message_bus
 from shop.domain.catalog.category import Category
@@ -46,9 +52,11 @@ from shop.domain.customers.customer import Customer
 from shop.domain.customers.errors import EmailTaken
 from shop.domain.customers.values import EmailAddress
 from shop.domain.inventory.stock import Stock
+from shop.domain.ordering.errors import PaymentDeclined, PaymentUnavailable
 from shop.domain.ordering.order import Order, OrderStatus
 from shop.domain.shared.errors import ConcurrentModification, Unauthenticated
 from shop.domain.shared.events import DomainEvent, EventRecorder
+from shop.domain.shared.money import Money
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
@@ -362,12 +370,19 @@ class FakeUnitOfWork:
         self._committed: list[DomainEvent] = []
         self.committed = False
         self.rolled_back = False
+        self.active = False
+        self.transactions = 0
 
     # -- transaction
 
     async def __aenter__(self) -> Self:
-        assert self._tables is None, "a unit of work is entered once"
+        # Like the SQL adapter, one unit of work may run several transactions one
+        # after the other (the ordering saga does), but never two at once.
+        assert not self.active, "a unit of work runs one transaction at a time"
+        self.active = True
+        self.transactions += 1
         self._tables = copy.deepcopy(self.store.tables)
+        self._seen = []
         return self
 
     async def __aexit__(
@@ -377,6 +392,8 @@ class FakeUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         await self.rollback()
+        self.active = False
+        self._tables = None  # the connection is closed: repositories fail loudly now
 
     def record(self, event: DomainEvent) -> None:
         self._recorded.append(event)
@@ -656,6 +673,164 @@ class FakeCustomerReadModel:
         return PageOf(items=items, total=len(ordered), limit=page.limit, offset=page.offset)
 
 
+# --------------------------------------------------------------------------- ordering
+
+
+APPROVED_TOKENS = frozenset({"tok_visa", "tok_mastercard"})
+UNREACHABLE_TOKENS = frozenset({"tok_processingError"})
+
+
+@dataclass(frozen=True)
+class ChargeRecord:
+    """A capture the processor made: the money is taken."""
+
+    key: str
+    reference: str
+    amount: Money
+    token: str
+
+
+@dataclass(frozen=True)
+class RefundRecord:
+    key: str
+    reference: str
+    amount: Money
+
+
+GatewayHook = Callable[[str], Awaitable[None]]
+
+
+class FakePaymentGateway:
+    """A card processor's test mode, in memory, idempotent by key.
+
+    Tokens as the contract's fake gateway: `tok_visa` and `tok_mastercard` are
+    captured, `tok_processingError` fails as an unreachable provider, anything
+    else (`tok_chargeDeclined*` included) is declined. Switches make it
+    misbehave the ways a network can:
+
+    - `hang_before_capture`: the charge never answers and nothing is taken;
+    - `hang_after_capture`: the money is taken, but the answer never comes;
+    - `fail_after_capture`: the money is taken, but the answer is an error;
+    - `find_charge_unreachable` / `refund_unreachable`: those calls fail.
+
+    `charges` and `refunds` hold what really happened (by idempotency key);
+    the `*_calls` lists every request, replays included. `on_charge` and
+    `on_refund` run while a call is in flight, to interleave other commands
+    with it deterministically.
+    """
+
+    def __init__(self) -> None:
+        self.charges: dict[str, ChargeRecord] = {}
+        self.refunds: dict[str, RefundRecord] = {}
+        self.charge_calls: list[str] = []
+        self.find_calls: list[str] = []
+        self.refund_calls: list[str] = []
+        self.hang_before_capture = False
+        self.hang_after_capture = False
+        self.fail_after_capture = False
+        self.find_charge_unreachable = False
+        self.refund_unreachable = False
+        self.on_charge: GatewayHook | None = None
+        self.on_refund: GatewayHook | None = None
+        self._references = 0
+
+    async def charge(self, *, idempotency_key: str, amount: Money, token: str) -> Charge:
+        self.charge_calls.append(idempotency_key)
+        if self.on_charge is not None:
+            await self.on_charge(idempotency_key)
+        earlier = self.charges.get(idempotency_key)
+        if earlier is not None:
+            return Charge(earlier.reference)
+        if self.hang_before_capture:
+            await _never()
+        if token in UNREACHABLE_TOKENS:
+            raise PaymentUnavailable("the payment provider could not process the charge")
+        if token not in APPROVED_TOKENS or amount.is_negative:
+            raise PaymentDeclined("the card was declined")
+        self._references += 1
+        record = ChargeRecord(idempotency_key, f"ch_test_{self._references:04d}", amount, token)
+        self.charges[idempotency_key] = record
+        if self.hang_after_capture:
+            await _never()
+        if self.fail_after_capture:
+            raise PaymentUnavailable("the connection dropped before the processor answered")
+        return Charge(record.reference)
+
+    async def find_charge(self, idempotency_key: str) -> Charge | None:
+        self.find_calls.append(idempotency_key)
+        if self.find_charge_unreachable:
+            raise PaymentUnavailable("the payment provider does not answer")
+        record = self.charges.get(idempotency_key)
+        return None if record is None else Charge(record.reference)
+
+    async def refund(self, *, idempotency_key: str, charge: Charge, amount: Money) -> None:
+        self.refund_calls.append(idempotency_key)
+        if self.on_refund is not None:
+            await self.on_refund(idempotency_key)
+        if self.refund_unreachable:
+            raise PaymentUnavailable("the payment provider does not answer")
+        if idempotency_key in self.refunds:
+            return
+        assert any(c.reference == charge.reference for c in self.charges.values()), (
+            f"refund of a charge that was never made: {charge.reference}"
+        )
+        self.refunds[idempotency_key] = RefundRecord(idempotency_key, charge.reference, amount)
+
+    # -- for assertions
+
+    def charge_for(self, order_id: uuid.UUID) -> ChargeRecord | None:
+        return self.charges.get(str(order_id))
+
+    def refunds_of(self, order_id: uuid.UUID) -> list[RefundRecord]:
+        """Refunds of the charge made for this order (the key is not assumed)."""
+        charge = self.charge_for(order_id)
+        if charge is None:
+            return []
+        return [r for r in self.refunds.values() if r.reference == charge.reference]
+
+
+async def _never() -> None:
+    """Wait for an answer that never comes (the caller's timeout cancels us)."""
+    await asyncio.Event().wait()
+
+
+class FakeOrderReadModel:
+    """Answers order queries from the committed tables, newest first as the SQL one does."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def order(self, order_id: uuid.UUID) -> OrderView | None:
+        order = self._store.tables.orders.get(order_id)
+        return None if order is None else OrderView.of(order)
+
+    async def orders(self, criteria: OrderCriteria, page: Page) -> PageOf[OrderView]:
+        matching = [
+            o
+            for o in self._store.tables.orders.values()
+            if (criteria.customer_id is None or o.customer_id == criteria.customer_id)
+            and (criteria.status is None or o.status.value == criteria.status)
+        ]
+        matching.sort(key=lambda o: (o.created_at, o.id), reverse=True)
+        items = [OrderView.of(o) for o in matching[page.offset : page.offset + page.limit]]
+        return PageOf(items=items, total=len(matching), limit=page.limit, offset=page.offset)
+
+
+class FakeInventoryReadModel:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def stock(self, product_id: uuid.UUID) -> StockView | None:
+        tables = self._store.tables
+        stock = tables.stock.get(product_id)
+        if stock is None or product_id not in tables.products or (
+            product_id in tables.removed_products
+        ):
+            return None
+        return StockView.of(stock)
+
+
+
 # --------------------------------------------------------------------------- the whole thing
 
 
@@ -686,6 +861,9 @@ class FakeShop:
     login_throttle: FakeLoginThrottle
     clock: SteppingClock | FixedClock
     published: list[DomainEvent]
+    gateway: FakePaymentGateway
+    order_read_model: FakeOrderReadModel
+    inventory_read_model: FakeInventoryReadModel
 
 
 def build_fake_shop(
@@ -693,6 +871,8 @@ def build_fake_shop(
     clock: SteppingClock | FixedClock | None = None,
     read_model: FakeCatalogReadModel | None = None,
     store: Store | None = None,
+    gateway: FakePaymentGateway | None = None,
+    payment_timeout_seconds: float = 0.05,
 ) -> FakeShop:
     """Wire the real handlers to in-memory ports through the application's own wiring."""
     uow_factory = FakeUnitOfWorkFactory(store)
@@ -704,6 +884,9 @@ def build_fake_shop(
     tokens = FakeTokenService()
     throttle = FakeLoginThrottle()
     the_clock = clock or SteppingClock()
+    the_gateway = gateway if gateway is not None else FakePaymentGateway()
+    order_read_model = FakeOrderReadModel(the_store)
+    inventory_read_model = FakeInventoryReadModel(the_store)
     ports: dict[str, Any] = {
         "uow_factory": uow_factory,
         "catalog_read_model": catalog_read_model,
@@ -714,6 +897,10 @@ def build_fake_shop(
         "login_throttle": throttle,
         "token_policy": TokenPolicy(refresh_ttl=timedelta(days=30)),
         "clock": the_clock,
+        "order_read_model": order_read_model,
+        "inventory_read_model": inventory_read_model,
+        "payment_gateway": the_gateway,
+        "payment_timeout_seconds": payment_timeout_seconds,
     }
     wanted = inspect.signature(build_message_bus).parameters
     for name, parameter in wanted.items():
@@ -740,4 +927,7 @@ def build_fake_shop(
         login_throttle=throttle,
         clock=the_clock,
         published=published,
+        gateway=the_gateway,
+        order_read_model=order_read_model,
+        inventory_read_model=inventory_read_model,
     )

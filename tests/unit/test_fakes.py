@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import uuid
 from datetime import timedelta
@@ -17,6 +18,7 @@ from shop.domain.catalog.category import Category
 from shop.domain.catalog.events import CategoryDeleted
 from shop.domain.catalog.product import Product
 from shop.domain.inventory.stock import Stock
+from shop.domain.ordering.errors import PaymentDeclined, PaymentUnavailable
 from shop.domain.shared.errors import ConcurrentModification
 from shop.domain.shared.money import Money
 
@@ -27,9 +29,12 @@ from .fakes import (
     FakeCustomerReadModel,
     FakeCustomerRepository,
     FakeIdempotencyRepository,
+    FakeInventoryReadModel,
     FakeLoginThrottle,
+    FakeOrderReadModel,
     FakeOrderRepository,
     FakePasswordHasher,
+    FakePaymentGateway,
     FakeProductCache,
     FakeProductRepository,
     FakeRefreshTokenRepository,
@@ -64,6 +69,9 @@ LATER = T0 + timedelta(minutes=1)
         (customer_ports.CustomerReadModel, FakeCustomerReadModel),
         (ordering_ports.OrderRepository, FakeOrderRepository),
         (ordering_ports.IdempotencyRepository, FakeIdempotencyRepository),
+        (ordering_ports.PaymentGateway, FakePaymentGateway),
+        (ordering_ports.OrderReadModel, FakeOrderReadModel),
+        (ordering_ports.InventoryReadModel, FakeInventoryReadModel),
     ],
     ids=lambda value: value.__name__,
 )
@@ -325,3 +333,89 @@ def test_a_fixed_clock_stands_still_until_advanced() -> None:
 def test_a_stepping_clock_moves_on_at_every_reading() -> None:
     clock = SteppingClock(step=timedelta(seconds=2))
     assert [clock.now(), clock.now()] == [T0, T0 + timedelta(seconds=2)]
+
+
+# ------------------------------------------------------------------ payment gateway
+
+
+USD_10 = Money.of("10.00")
+
+
+async def test_the_gateway_captures_approved_tokens_once_per_key() -> None:
+    gateway = FakePaymentGateway()
+    first = await gateway.charge(idempotency_key="k", amount=USD_10, token="tok_visa")
+    again = await gateway.charge(idempotency_key="k", amount=USD_10, token="tok_mastercard")
+    assert first == again
+    assert list(gateway.charges) == ["k"]
+    assert gateway.charge_calls == ["k", "k"]
+    assert await gateway.find_charge("k") == first
+    assert await gateway.find_charge("other") is None
+
+
+@pytest.mark.parametrize(
+    "token", ["tok_chargeDeclined", "tok_chargeDeclinedInsufficientFunds", "tok_unknown"]
+)
+async def test_the_gateway_declines_declining_and_unknown_tokens(token: str) -> None:
+    gateway = FakePaymentGateway()
+    with pytest.raises(PaymentDeclined):
+        await gateway.charge(idempotency_key="k", amount=USD_10, token=token)
+    assert gateway.charges == {}
+
+
+async def test_the_gateway_fails_a_processing_error_like_an_unreachable_provider() -> None:
+    gateway = FakePaymentGateway()
+    with pytest.raises(PaymentUnavailable):
+        await gateway.charge(idempotency_key="k", amount=USD_10, token="tok_processingError")
+    assert gateway.charges == {}
+
+
+async def test_a_charge_that_fails_after_capture_has_still_taken_the_money() -> None:
+    gateway = FakePaymentGateway()
+    gateway.fail_after_capture = True
+    with pytest.raises(PaymentUnavailable):
+        await gateway.charge(idempotency_key="k", amount=USD_10, token="tok_visa")
+    assert await gateway.find_charge("k") is not None
+
+
+@pytest.mark.parametrize(("switch", "captured"),
+                         [("hang_before_capture", False), ("hang_after_capture", True)])
+async def test_a_hanging_charge_times_out_with_or_without_the_money_taken(
+    switch: str, captured: bool
+) -> None:
+    gateway = FakePaymentGateway()
+    setattr(gateway, switch, True)
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(
+            gateway.charge(idempotency_key="k", amount=USD_10, token="tok_visa"), 0.01)
+    assert ("k" in gateway.charges) is captured
+
+
+async def test_refunds_are_idempotent_by_key_and_switches_make_calls_fail() -> None:
+    gateway = FakePaymentGateway()
+    charge = await gateway.charge(idempotency_key="k", amount=USD_10, token="tok_visa")
+    await gateway.refund(idempotency_key="r", charge=charge, amount=USD_10)
+    await gateway.refund(idempotency_key="r", charge=charge, amount=USD_10)
+    assert len(gateway.refunds) == 1
+    assert gateway.refund_calls == ["r", "r"]
+    gateway.refund_unreachable = gateway.find_charge_unreachable = True
+    with pytest.raises(PaymentUnavailable):
+        await gateway.refund(idempotency_key="r2", charge=charge, amount=USD_10)
+    with pytest.raises(PaymentUnavailable):
+        await gateway.find_charge("k")
+
+
+async def test_a_unit_of_work_runs_transactions_one_after_the_other_never_nested() -> None:
+    factory = FakeUnitOfWorkFactory()
+    uow = factory()
+    async with uow:
+        await uow.categories.add(a_category())
+        await uow.commit()
+    async with uow:
+        await uow.categories.add(a_category())
+        await uow.commit()
+        with pytest.raises(AssertionError):
+            await uow.__aenter__()
+    assert len(factory.store.tables.categories) == 2
+    assert [e.type_name for e in uow.committed_events()] == ["CategoryCreated"] * 2
+    with pytest.raises(AssertionError):
+        await uow.categories.get(uuid.uuid4())  # outside a transaction

@@ -1,4 +1,4 @@
-"""The `shop` command: serve, worker, migrate, seed-demo.
+"""The `shop` command: serve, worker, migrate, seed-demo, create-admin.
 
 Settings come from `SHOP_*` variables (see `shop.settings.Settings`); flags
 only cover what differs per invocation (host, port, workers).
@@ -9,11 +9,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import getpass
 import signal
 import sys
 from collections.abc import Sequence
 
+from shop.application.customers.commands import EnsureAdmin
 from shop.bootstrap import bootstrap, build_runtime
+from shop.domain.shared.errors import DomainError
 from shop.infrastructure.observability.logging import configure_logging
 from shop.interfaces.demo_catalog import seed_demo_catalog
 from shop.settings import Settings
@@ -31,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("worker", help="run the outbox relay and event consumers")
     commands.add_parser("migrate", help="bring the database schema up to date")
     commands.add_parser("seed-demo", help="load a demo catalog into an empty shop")
+
+    admin = commands.add_parser("create-admin", help="ensure an admin account exists")
+    admin.add_argument("--email", required=True, help="the admin's email")
     return parser
 
 
@@ -46,6 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_migrate(settings))
     if args.command == "seed-demo":
         return asyncio.run(_seed_demo(settings))
+    if args.command == "create-admin":
+        return asyncio.run(_create_admin(settings, args.email))
     raise AssertionError(f"unhandled command {args.command}")  # argparse refuses others
 
 
@@ -91,6 +99,19 @@ async def _seed_demo(settings: Settings) -> int:
         print(f"shop: seeded {categories} categories and {products} products")
     else:
         print("shop: the catalog is not empty; nothing seeded")
+    return 0
+
+
+async def _create_admin(settings: Settings, email: str) -> int:
+    """The password comes from SHOP_ADMIN_PASSWORD or a prompt, never from the command line."""
+    password = settings.admin_password or getpass.getpass(f"password for {email}: ")
+    async with bootstrap(settings.with_overrides(migrate_on_start=True, admin_email=None)) as rt:
+        try:
+            admin = await rt.bus.handle(EnsureAdmin(email=email, password=password))
+        except DomainError as error:
+            print(f"shop: {error.detail}", file=sys.stderr)
+            return 2
+    print(f"shop: {admin.email} is an admin")
     return 0
 
 

@@ -14,16 +14,13 @@ from shop.application.customers.views import RefreshTokenRecord
 from shop.domain.customers.customer import Customer
 from shop.domain.customers.errors import EmailTaken
 from shop.domain.customers.values import EmailAddress, Role
-from shop.domain.shared.address import Address
 from shop.domain.shared.events import EventRecorder
+from shop.infrastructure.db.address_columns import address_columns, address_from
 from shop.infrastructure.db.schema import customers, refresh_tokens
 
 
 def customer_from_row(row: Any) -> Customer:
-    address = None
-    if row.ship_line1 is not None:
-        address = Address(line1=row.ship_line1, line2=row.ship_line2, city=row.ship_city,
-                          postal_code=row.ship_postal_code, country=row.ship_country)
+    address = address_from(row)
     return Customer(
         id=row.id, email=EmailAddress(row.email), full_name=row.full_name,
         password_hash=row.password_hash, role=Role(row.role), created_at=row.created_at,
@@ -32,17 +29,12 @@ def customer_from_row(row: Any) -> Customer:
 
 
 def _customer_row(customer: Customer) -> dict[str, Any]:
-    address = customer.shipping_address
     return {
         "id": customer.id,
         "email": customer.email.value,
         "full_name": customer.full_name,
         "phone": customer.phone,
-        "ship_line1": address.line1 if address else None,
-        "ship_line2": address.line2 if address else None,
-        "ship_city": address.city if address else None,
-        "ship_postal_code": address.postal_code if address else None,
-        "ship_country": address.country if address else None,
+        **address_columns(customer.shipping_address),
         "password_hash": customer.password_hash,
         "role": customer.role.value,
         "created_at": customer.created_at,

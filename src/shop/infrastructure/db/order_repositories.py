@@ -13,28 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shop.application.ordering.views import IdempotencyRecord
 from shop.domain.ordering.order import Order, OrderLine, OrderStatus, PaymentStatus
-from shop.domain.shared.address import Address
 from shop.domain.shared.errors import ConcurrentModification
 from shop.domain.shared.events import EventRecorder
 from shop.domain.shared.money import Money
+from shop.infrastructure.db.address_columns import address_columns, address_from
 from shop.infrastructure.db.schema import idempotency_keys, order_lines, orders
-
-
-def address_columns(address: Address | None) -> dict[str, Any]:
-    return {
-        "ship_line1": address.line1 if address else None,
-        "ship_line2": address.line2 if address else None,
-        "ship_city": address.city if address else None,
-        "ship_postal_code": address.postal_code if address else None,
-        "ship_country": address.country if address else None,
-    }
-
-
-def address_from(row: Any) -> Address | None:
-    if row.ship_line1 is None:
-        return None
-    return Address(line1=row.ship_line1, line2=row.ship_line2, city=row.ship_city,
-                   postal_code=row.ship_postal_code, country=row.ship_country)
 
 
 def order_from_rows(row: Any, lines: Sequence[Any]) -> Order:

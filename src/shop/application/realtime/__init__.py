@@ -1,0 +1,1 @@
+"""Realtime feeds: committed stock and order changes pushed to connected clients."""

@@ -1,0 +1,1 @@
+"""Logs and metrics: how an operator sees what a shop process is doing."""

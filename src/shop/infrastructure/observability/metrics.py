@@ -1,0 +1,77 @@
+"""The process's Prometheus metrics and their text exposition.
+
+The metric objects live at module level in the default registry because
+Prometheus refuses to register the same name twice: every app built in one
+process (tests build many) shares them, which is also what a scrape expects.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+
+HTTP_LATENCY_BUCKETS = (
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+)
+"""Seconds; starts at 1 ms because a cached product read answers well under 5 ms."""
+
+HTTP_REQUEST_DURATION = Histogram(
+    "shop_http_request_duration_seconds",
+    "Time from the request's arrival to the end of its response, by route template.",
+    ("method", "route", "status"),
+    buckets=HTTP_LATENCY_BUCKETS,
+)
+
+HTTP_REQUESTS_IN_FLIGHT = Gauge(
+    "shop_http_requests_in_flight",
+    "HTTP requests being served right now.",
+)
+
+
+WS_CONNECTIONS = Gauge(
+    "shop_ws_connections",
+    "Websocket connections open right now, by feed (inventory, orders).",
+    ("feed",),
+)
+
+WS_MESSAGES_SENT = Counter(
+    "shop_ws_messages_sent_total",
+    "Websocket messages sent to clients, by feed and message type.",
+    ("feed", "type"),
+)
+
+WS_MESSAGES_DROPPED = Counter(
+    "shop_ws_messages_dropped_total",
+    "Feed messages that reached no client: the client was being dropped (slow_client, "
+    "heartbeat_timeout), the broker refused them (publish_failed) or no feed was running.",
+    ("feed", "reason"),
+)
+
+WS_CLIENTS_DROPPED = Counter(
+    "shop_ws_clients_dropped_total",
+    "Websocket clients the server closed on its own: send queue full (slow_client) "
+    "or no answer to pings (heartbeat_timeout).",
+    ("feed", "reason"),
+)
+
+WS_DELIVERY_SECONDS = Histogram(
+    "shop_ws_delivery_seconds",
+    "Time from a change's commit (the bus publishing its event) to its websocket "
+    "message leaving this process, by feed; across processes on one host.",
+    ("feed",),
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)
+
+
+EXPOSITION_CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+
+def exposition() -> bytes:
+    """Every registered metric in the Prometheus text format."""
+    return generate_latest(REGISTRY)

@@ -1,0 +1,1 @@
+"""The HTTP interface: a Litestar app whose controllers translate HTTP to bus messages."""

@@ -1,0 +1,100 @@
+"""The one place the HTTP app is built: routes, dependencies, errors, docs, lifespan, middleware.
+
+`create_app()` with no argument is what `shop serve` (and any ASGI server's
+factory mode) runs: settings from the environment, a runtime built from them.
+Tests and library users pass `Settings(...)` or a runtime of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.types import ControllerRouterHandler
+
+from shop.bootstrap import ShopRuntime, build_runtime
+from shop.infrastructure.observability.logging import configure_logging
+from shop.interfaces.http.auth import provide_principal
+from shop.interfaces.http.controllers import (
+    AuthController,
+    CategoryController,
+    CustomerController,
+    HealthController,
+    InventoryController,
+    MetricsController,
+    OrderController,
+    ProductController,
+)
+from shop.interfaces.http.dependencies import provide_page
+from shop.interfaces.http.middleware import RequestContextMiddleware
+from shop.interfaces.http.openapi import openapi_config, swagger_assets_router
+from shop.interfaces.http.problems import EXCEPTION_HANDLERS
+from shop.interfaces.http.realtime import realtime_feeds
+from shop.settings import Settings
+
+
+def create_app(settings: Settings | None = None, *, runtime: ShopRuntime | None = None) -> Litestar:
+    """The shop's ASGI app; its lifespan starts and stops `runtime` (built from settings if absent).
+
+    When a runtime is given, its own settings win over `settings`, so the app
+    and the object graph never disagree about, say, whether metrics are on.
+    """
+    if runtime is None:
+        runtime = build_runtime(settings or Settings.from_env())
+    settings = runtime.settings
+    configure_logging(settings)
+    app = Litestar(
+        route_handlers=_route_handlers(settings),
+        dependencies=_dependencies(runtime),
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[_running],
+        # Channels: the websocket feeds' routes and broker; it hooks the realtime pushes onto
+        # runtime.bus (once per runtime) and starts after the runtime, stops before it.
+        plugins=[realtime_feeds(runtime)],
+        state=State({"runtime": runtime}),
+        openapi_config=openapi_config(),
+        logging_config=None,  # configure_logging owns logging; Litestar would add handlers
+        return_dto=None,  # StrictJSON decodes request bodies only; responses encode as usual
+    )
+    app.asgi_handler = RequestContextMiddleware(app.asgi_handler, access_log=settings.access_log)
+    return app
+
+
+def _route_handlers(settings: Settings) -> list[ControllerRouterHandler]:
+    handlers: list[ControllerRouterHandler] = [
+        HealthController,
+        CategoryController,
+        ProductController,
+        AuthController,
+        CustomerController,
+        InventoryController,
+        OrderController,
+        swagger_assets_router(),
+    ]
+    if settings.metrics_enabled:
+        handlers.append(MetricsController)
+    return handlers
+
+
+def _dependencies(runtime: ShopRuntime) -> dict[str, Provide]:
+    """Plain closures, not dependency-injector providers, which Litestar cannot introspect."""
+    return {
+        "bus": Provide(lambda: runtime.bus, sync_to_thread=False),
+        "runtime": Provide(lambda: runtime, sync_to_thread=False),
+        "page": Provide(provide_page, sync_to_thread=False),
+        "principal": Provide(provide_principal, sync_to_thread=False),
+    }
+
+
+@asynccontextmanager
+async def _running(app: Litestar) -> AsyncIterator[None]:
+    """Run the runtime (migrations on the embedded default, the outbox relay) for the app's life."""
+    runtime: ShopRuntime = app.state.runtime
+    await runtime.start()
+    try:
+        yield
+    finally:
+        await runtime.stop()

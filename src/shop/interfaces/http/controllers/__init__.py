@@ -1,0 +1,21 @@
+"""One controller per resource: parse the request, send a command or query, present the result."""
+
+from shop.interfaces.http.controllers.auth import AuthController
+from shop.interfaces.http.controllers.categories import CategoryController
+from shop.interfaces.http.controllers.customers import CustomerController
+from shop.interfaces.http.controllers.health import HealthController
+from shop.interfaces.http.controllers.inventory import InventoryController
+from shop.interfaces.http.controllers.metrics import MetricsController
+from shop.interfaces.http.controllers.orders import OrderController
+from shop.interfaces.http.controllers.products import ProductController
+
+__all__ = [
+    "AuthController",
+    "CategoryController",
+    "CustomerController",
+    "HealthController",
+    "InventoryController",
+    "MetricsController",
+    "OrderController",
+    "ProductController",
+]

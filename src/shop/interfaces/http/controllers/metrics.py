@@ -1,0 +1,31 @@
+"""`/metrics`: the Prometheus text exposition (registered only when metrics are enabled)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from litestar import Controller, Response, get
+
+from shop.infrastructure.observability.metrics import EXPOSITION_CONTENT_TYPE, exposition
+from shop.interfaces.http.problems import error_responses
+
+MEDIA_TYPE: Final = "; ".join(
+    part.strip() for part in EXPOSITION_CONTENT_TYPE.split(";") if "charset" not in part
+)
+"""prometheus_client's content type minus its charset, which Litestar appends to `text/` types."""
+
+
+class MetricsController(Controller):
+    path = "/metrics"
+    tags = ["operations"]
+
+    @get(
+        "/",
+        summary="Prometheus metrics",
+        description="Text exposition for a Prometheus scrape, e.g. "
+        "`shop_http_request_duration_seconds` by method, route template and status.",
+        media_type=MEDIA_TYPE,
+        responses=error_responses(),
+    )
+    async def metrics(self) -> Response[bytes]:
+        return Response(content=exposition(), media_type=MEDIA_TYPE)

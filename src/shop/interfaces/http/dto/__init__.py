@@ -1,0 +1,1 @@
+"""msgspec shapes of request and response bodies: the HTTP contract, checked at the edge."""
