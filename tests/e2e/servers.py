@@ -89,10 +89,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
         value = getattr(settings, field.name)
         if value == getattr(defaults, field.name) or value is None:
             continue
-        if isinstance(value, bool):
-            text = "true" if value else "false"
-        else:
-            text = str(value)
+        text = ("true" if value else "false") if isinstance(value, bool) else str(value)
         env[ENV_PREFIX + field.name.upper()] = text
     return env
 

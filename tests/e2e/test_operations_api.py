@@ -12,6 +12,7 @@ from litestar.testing import AsyncTestClient
 
 from shop.bootstrap import build_runtime
 from shop.interfaces.http.app import create_app
+from shop.interfaces.http.dto.fields import PRICE_PATTERN
 from shop.interfaces.http.openapi import SWAGGER_ASSETS_DIR
 from shop.settings import Settings
 from tests.e2e.helpers import PROBLEM_JSON, Catalog, assert_problem
@@ -132,6 +133,20 @@ async def test_every_operation_has_a_summary_a_tag_and_problem_shaped_errors(
             assert "500" in errors, where
             for status, response in errors.items():
                 assert list(response["content"]) == [PROBLEM_JSON], f"{where} {status}"
+
+
+async def test_request_bodies_are_documented_with_their_constraints(
+    embedded_client: Client,
+) -> None:
+    document = (await embedded_client.get("/schema/openapi.json")).json()
+
+    create = document["paths"]["/api/v1/products"]["post"]["requestBody"]["content"]
+    assert create["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/CreateProductRequest"
+    }
+    fields = document["components"]["schemas"]["CreateProductRequest"]["properties"]
+    assert fields["price"]["pattern"] == PRICE_PATTERN
+    assert (fields["stock"]["minimum"], fields["stock"]["maximum"]) == (0, 1_000_000_000)
 
 
 async def test_the_openapi_document_never_mentions_internal_versions(

@@ -78,6 +78,8 @@ async def test_creating_a_product_in_an_unknown_category_answers_422_naming_cate
         ({"price": "NaN"}, "price"),
         ({"stock": -1}, "stock"),
         ({"stock": 1.5}, "stock"),
+        ({"stock": "3"}, "stock"),
+        ({"stock": 3.0}, "stock"),
         ({"stock": True}, "stock"),
         ({"stock": None}, "stock"),
         ({"stock": 1_000_000_001}, "stock"),
@@ -243,7 +245,7 @@ async def test_patching_stock_or_a_read_only_field_answers_400_and_changes_nothi
 @pytest.mark.parametrize(
     ("body", "field"),
     [({"price": 10}, "price"), ({"name": None}, "name"), ({"category_id": None}, "category_id"),
-     ({"price": "-5"}, "price")],
+     ({"price": "-5"}, "price"), ({"name": 7}, "name")],
 )
 async def test_patching_a_product_with_a_value_outside_the_schema_answers_400(
     client: Client, catalog: Catalog, shoes: Json, body: Json, field: str

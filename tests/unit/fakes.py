@@ -53,7 +53,7 @@ from shop.domain.customers.errors import EmailTaken
 from shop.domain.customers.values import EmailAddress
 from shop.domain.inventory.stock import Stock
 from shop.domain.ordering.errors import PaymentDeclined, PaymentUnavailable
-from shop.domain.ordering.order import Order, OrderStatus
+from shop.domain.ordering.order import Order, OrderStatus, PaymentStatus
 from shop.domain.shared.errors import ConcurrentModification, Unauthenticated
 from shop.domain.shared.events import DomainEvent, EventRecorder
 from shop.domain.shared.money import Money
@@ -108,6 +108,49 @@ class Tables:
 
     def live_products(self) -> list[Product]:
         return [p for p in self.products.values() if p.id not in self.removed_products]
+
+
+class _CopyOnRead(dict[Any, Any]):
+    """A transaction's view of one committed table: each row is copied on first touch.
+
+    Committed rows are never changed in place (a commit writes copies), so this
+    gives the same snapshot as copying the whole table when the transaction
+    starts, at the cost of only the rows the transaction reads.
+    """
+
+    def __init__(self, committed: dict[Any, Any]) -> None:
+        super().__init__(committed)
+        self._own: set[Any] = set()
+
+    def _mine(self, key: Any) -> Any:
+        if key not in self._own:
+            super().__setitem__(key, copy.deepcopy(super().__getitem__(key)))
+            self._own.add(key)
+        return super().__getitem__(key)
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._mine(key)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        super().__setitem__(key, value)
+        self._own.add(key)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return self._mine(key) if key in self else default
+
+    def values(self) -> list[Any]:  # type: ignore[override]
+        return [self._mine(key) for key in list(self.keys())]
+
+    def items(self) -> list[tuple[Any, Any]]:  # type: ignore[override]
+        return [(key, self._mine(key)) for key in list(self.keys())]
+
+
+def _snapshot(tables: Tables) -> Tables:
+    """What one transaction sees: the committed tables, isolated from later commits."""
+    return Tables(**{
+        name: _CopyOnRead(value) if isinstance(value, dict) else set(value)
+        for name, value in vars(tables).items()
+    })
 
 
 @dataclass
@@ -335,6 +378,12 @@ class FakeOrderRepository(_Repository):
         pending.sort(key=lambda o: (o.created_at, o.id))
         return [o.id for o in pending[:limit]]
 
+    async def awaiting_refund(self, limit: int) -> Sequence[uuid.UUID]:
+        waiting = [o for o in self._tables.orders.values()
+                   if o.payment_status is PaymentStatus.REFUND_PENDING]
+        waiting.sort(key=lambda o: (o.updated_at, o.id))
+        return [o.id for o in waiting[:limit]]
+
 
 class FakeIdempotencyRepository(_Repository):
     async def claim(self, record: IdempotencyRecord) -> IdempotencyRecord | None:
@@ -381,7 +430,7 @@ class FakeUnitOfWork:
         assert not self.active, "a unit of work runs one transaction at a time"
         self.active = True
         self.transactions += 1
-        self._tables = copy.deepcopy(self.store.tables)
+        self._tables = _snapshot(self.store.tables)
         self._seen = []
         return self
 
@@ -430,7 +479,7 @@ class FakeUnitOfWork:
         self._written.clear()
         self._recorded.clear()
         if self._tables is not None:
-            self._tables = copy.deepcopy(self.store.tables)
+            self._tables = _snapshot(self.store.tables)
 
     def committed_events(self) -> list[DomainEvent]:
         return list(self._committed)

@@ -419,3 +419,21 @@ async def test_a_unit_of_work_runs_transactions_one_after_the_other_never_nested
     assert [e.type_name for e in uow.committed_events()] == ["CategoryCreated"] * 2
     with pytest.raises(AssertionError):
         await uow.categories.get(uuid.uuid4())  # outside a transaction
+
+
+async def test_a_transaction_keeps_reading_what_was_committed_when_it_began() -> None:
+    factory, category, _ = await seeded()
+    reader, writer = factory(), factory()
+    async with reader:
+        async with writer:
+            renamed = await writer.categories.get(category.id)
+            assert renamed is not None
+            renamed.rename("Renamed", LATER)
+            await writer.categories.save(renamed)
+            await writer.categories.add(a_category())
+            await writer.commit()
+        seen = await reader.categories.get(category.id)
+        assert seen is not None
+        assert seen.name == "Books"
+        assert len(reader.working_tables().categories) == 1
+    assert factory.store.tables.categories[category.id].name == "Renamed"

@@ -391,10 +391,6 @@ async def test_a_charge_captured_after_the_order_was_cancelled_is_refunded(
     assert refunds[0].amount == Money.of(str(order.total))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: OrderSettlement.mark_paid refunds a charge captured after the order was "
-    "cancelled, but never records it: the Cancelled order keeps payment status "
-    "'pending' and no reference, though the card was charged and refunded"))
 async def test_a_charge_refunded_because_the_order_was_cancelled_meanwhile_is_recorded(
     front: Shopfront,
 ) -> None:

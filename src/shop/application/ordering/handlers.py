@@ -40,7 +40,7 @@ from shop.domain.ordering.errors import (
 )
 from shop.domain.ordering.order import Order, OrderLine, OrderStatus, PaymentStatus, check_items
 from shop.domain.shared.address import Address
-from shop.domain.shared.errors import InvalidValue
+from shop.domain.shared.errors import ConcurrentModification, InvalidValue
 
 log = logging.getLogger("shop.ordering")
 
@@ -88,17 +88,55 @@ class OrderSettlement:
                 return order
         if order.status is OrderStatus.CANCELLED:
             # Cancelled while the charge was in flight: the money goes back.
-            await self._gateway.refund(idempotency_key=f"refund:{order.id}", charge=charge,
-                                       amount=order.total)
+            return await self.refund(uow, order_id, charge)
         return order
 
+    async def refund(self, uow: UnitOfWork, order_id: uuid.UUID, charge: Charge) -> Order:
+        """Refund a cancelled order's charge (idempotent by key) and record it on the order.
+
+        If the gateway fails, the order keeps `refund_pending` and the recovery
+        step tries again; the cancellation itself already stands.
+        """
+        async with uow:
+            order = await load_order(uow, order_id)
+        try:
+            await self._gateway.refund(idempotency_key=f"refund:{order.id}", charge=charge,
+                                       amount=order.total)
+        except PaymentUnavailable:
+            log.warning("refund of order %s failed; the recovery step will retry", order_id)
+            async with uow:
+                order = await load_order(uow, order_id)
+                if (order.payment_status, order.payment_reference) != (
+                    PaymentStatus.REFUND_PENDING, charge.reference
+                ):
+                    order.payment_status = PaymentStatus.REFUND_PENDING
+                    order.payment_reference = charge.reference  # what the retry will refund
+                    order.version += 1
+                    await uow.orders.save(order)
+                    await uow.commit()
+            return order
+        async with uow:
+            order = await load_order(uow, order_id)
+            order.record_refund(charge.reference, self._clock.now())
+            await uow.orders.save(order)
+            await uow.commit()
+            return order
+
     async def cancel_and_release(self, uow: UnitOfWork, order_id: uuid.UUID, reason: str,
-                                 payment_status: PaymentStatus | None = None) -> Order:
-        """Cancel and return every reserved unit, in one transaction (idempotent)."""
+                                 payment_status: PaymentStatus | None = None, *,
+                                 expected_version: int | None = None) -> Order:
+        """Cancel and return every reserved unit, in one transaction (idempotent).
+
+        With `expected_version`, an order changed since the caller read it (say,
+        shipped meanwhile) is refused instead of cancelled.
+        """
         async with uow:
             order = await load_order(uow, order_id)
             if order.status is OrderStatus.CANCELLED:
                 return order
+            if expected_version is not None and order.version != expected_version:
+                raise ConcurrentModification(
+                    f"order {order_id} changed while it was being cancelled; reload and retry")
             now = self._clock.now()
             order.cancel(reason, now, payment_status=payment_status)
             for line in order.lines:
@@ -237,6 +275,9 @@ class ShipOrderHandler:
 
 
 class CancelOrderHandler:
+    """Cancel first, refund after: once Cancelled, no concurrent ship can succeed, so money
+    never goes back for an order that leaves the warehouse."""
+
     def __init__(self, gateway: PaymentGateway, settlement: OrderSettlement) -> None:
         self._gateway = gateway
         self._settlement = settlement
@@ -246,13 +287,23 @@ class CancelOrderHandler:
             order = await load_order(uow, command.order_id, command.principal)
         if not order.can_be_cancelled:
             order.cancel("requested", order.updated_at)  # raises IllegalTransition (409)
-        status = None
-        if order.status is OrderStatus.PAID and order.payment_reference is not None:
-            await self._gateway.refund(idempotency_key=f"refund:{order.id}",
-                                       charge=Charge(order.payment_reference), amount=order.total)
-            status = PaymentStatus.REFUNDED
-        cancelled = await self._settlement.cancel_and_release(uow, order.id, "cancelled", status)
+        charge = await self._charge_of(order)
+        cancelled = await self._settlement.cancel_and_release(
+            uow, order.id, "cancelled",
+            PaymentStatus.REFUND_PENDING if charge is not None else None,
+            expected_version=order.version)
+        if charge is not None:
+            cancelled = await self._settlement.refund(uow, order.id, charge)
         return OrderView.of(cancelled)
+
+    async def _charge_of(self, order: Order) -> Charge | None:
+        """The money taken for the order; a Pending order may have been charged already."""
+        if order.status is OrderStatus.PAID and order.payment_reference is not None:
+            return Charge(order.payment_reference)
+        if order.status is OrderStatus.PENDING:
+            # Pending means the payment's outcome is not known yet: ask before cancelling.
+            return await self._gateway.find_charge(str(order.id))
+        return None
 
 
 class SettlePendingOrdersHandler:
@@ -279,6 +330,14 @@ class SettlePendingOrdersHandler:
                 await self._settlement.cancel_and_release(uow, order_id, "payment never completed",
                                                           PaymentStatus.FAILED)
             settled += 1
+        async with uow:
+            awaiting = await uow.orders.awaiting_refund(command.limit)
+        for order_id in awaiting:
+            async with uow:
+                order = await load_order(uow, order_id)
+            if order.payment_reference is not None:
+                done = await self._settlement.refund(uow, order_id, Charge(order.payment_reference))
+                settled += done.payment_status is PaymentStatus.REFUNDED
         return settled
 
 

@@ -44,6 +44,9 @@ class OrderRepository(Protocol):
     async def pending_since(self, before: datetime, limit: int) -> Sequence[uuid.UUID]:
         """Orders still Pending that were placed before `before` (left by a crash)."""
         ...
+    async def awaiting_refund(self, limit: int) -> Sequence[uuid.UUID]:
+        """Cancelled orders whose refund has not gone through yet."""
+        ...
 
 
 class IdempotencyRepository(Protocol):

@@ -44,6 +44,7 @@ class PaymentStatus(enum.StrEnum):
     CAPTURED = "captured"
     DECLINED = "declined"
     FAILED = "failed"
+    REFUND_PENDING = "refund_pending"
     REFUNDED = "refunded"
 
 
@@ -171,6 +172,15 @@ class Order(EventRecorder):
             self.payment_status = payment_status
         self.record(OrderCancelled(order_id=self.id, customer_id=self.customer_id,
                                    status=self.status.value, reason=reason))
+
+    def record_refund(self, reference: str, now: datetime) -> None:
+        """The money of a cancelled order went back to the card."""
+        if self.status is not OrderStatus.CANCELLED:
+            raise IllegalTransition(self.id, self.status.value, "refunded")
+        self.payment_status = PaymentStatus.REFUNDED
+        self.payment_reference = reference
+        self.updated_at = now
+        self.version += 1
 
     @property
     def can_be_cancelled(self) -> bool:

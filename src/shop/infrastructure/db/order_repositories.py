@@ -101,6 +101,15 @@ class SqlOrderRepository:
         return [row.id for row in rows]
 
 
+    async def awaiting_refund(self, limit: int) -> Sequence[uuid.UUID]:
+        rows = await self._conn.execute(
+            sa.select(orders.c.id)
+            .where(orders.c.payment_status == PaymentStatus.REFUND_PENDING.value)
+            .order_by(orders.c.updated_at)
+            .limit(limit))
+        return [row.id for row in rows]
+
+
 class SqlIdempotencyRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
