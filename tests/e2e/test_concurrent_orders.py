@@ -163,9 +163,6 @@ async def test_one_idempotency_key_sent_twenty_times_over_two_processes_makes_on
     assert await first.stock(product) == 47
 
 
-@pytest.mark.xfail(strict=True, reason="PlaceOrderHandler._reserve (and cancel_and_release) lock "
-                   "stock rows in the order of the request's lines: two orders naming the same "
-                   "products in opposite orders deadlock on PostgreSQL and answer 500")
 async def test_orders_naming_the_same_products_in_opposite_orders_all_succeed(
     clients: list[ShopClient], db: asyncpg.Connection
 ) -> None:

@@ -210,8 +210,6 @@ async def test_malformed_adjustments_answer_400_or_422_and_change_nothing(
     assert await shop.stock(product) == 10
 
 
-@pytest.mark.xfail(strict=True, reason="Litestar converts request bodies with msgspec in lax "
-                   "mode (strict=False): the JSON string \"5\" is accepted as the integer 5")
 async def test_a_delta_sent_as_a_string_is_refused(
     api: Client, shop: ShopClient, admin: Account, product: Json
 ) -> None:
@@ -284,8 +282,6 @@ async def test_malformed_levels_answer_400_or_422_and_change_nothing(
     assert await shop.stock(product) == 10
 
 
-@pytest.mark.xfail(strict=True, reason="Litestar converts request bodies with msgspec in lax "
-                   "mode (strict=False): the JSON string \"7\" is accepted as the integer 7")
 async def test_a_level_sent_as_a_string_is_refused(
     api: Client, shop: ShopClient, admin: Account, product: Json
 ) -> None:
@@ -361,9 +357,6 @@ async def tolerant_api(settings: Settings) -> AsyncIterator[Client]:
         yield test_client
 
 
-@pytest.mark.xfail(strict=True, reason="the stock UPDATE only guards `on_hand + delta >= 0`: "
-                   "adjustments can raise stock past MAX_STOCK (SQLite) and overflow the INTEGER "
-                   "column with a 500 (PostgreSQL)")
 async def test_adjustments_cannot_raise_stock_beyond_the_maximum_level(
     tolerant_api: Client,
 ) -> None:

@@ -8,12 +8,10 @@ command's outcome against it; after every step it checks the invariants
 against the stored state, the gateway's record of charges and refunds, and
 the stream of published StockChanged events.
 
-The gateway misbehaves in every way whose outcome the saga can know (declines,
-processing errors, timeouts and errors after the money was taken, find_charge
-unreachable when nothing was charged), and refunds fail and are retried by the
-recovery step. A second machine adds orders whose outcome the saga cannot know
-(money taken while find_charge is unreachable): cancelling them asks the
-gateway first, and refunds that fail are retried by the recovery step.
+The gateway misbehaves in every way a network can: declines, processing
+errors, timeouts and errors after the money was taken, find_charge unreachable
+(leaving orders Pending, charged or not, for the recovery step), and refunds
+that fail and are retried by the recovery step.
 """
 
 from __future__ import annotations
@@ -26,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import pytest
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -76,7 +74,9 @@ TOKENS = ["tok_visa", "tok_visa", "tok_mastercard", "tok_chargeDeclined",
           "tok_chargeDeclinedInsufficientFunds", "tok_processingError", "tok_unknown"]
 # How the gateway behaves during one order (see FakePaymentGateway's switches).
 GATEWAY_MODES = ["normal", "normal", "fail_after_capture", "hang_after_capture",
-                 "hang_before_capture", "find_unreachable", "hang_before_capture+find_unreachable"]
+                 "hang_before_capture", "find_unreachable", "hang_before_capture+find_unreachable",
+                 # the money is taken but nobody can tell: the order stays Pending
+                 "hang_after_capture+find_unreachable", "fail_after_capture+find_unreachable"]
 PRICES = ["0.01", "0.10", "9.99", "10.00", "19.95", "123.45"]
 PRODUCTS = 4
 CUSTOMERS = 3
@@ -279,10 +279,11 @@ class OrderingMachine(RuleBasedStateMachine):
             self.gateway.refund_unreachable = self.gateway.find_charge_unreachable = False
 
     @precondition(lambda self: self.orders)
-    @rule(pick=st.integers(0, 10**6))
-    def cancel_a_paid_order_while_refunds_fail(self, pick: int) -> None:
+    @rule(pick=st.integers(0, 10**6), among=st.sampled_from([(PAID,), (PENDING,)]))
+    def cancel_an_order_while_refunds_fail(self, pick: int,
+                                           among: tuple[OrderStatus, ...]) -> None:
         """The refund is left pending; the recovery step must return the money later."""
-        self.cancel_an_order(pick, "admin", (PAID,), "refunds")
+        self.cancel_an_order(pick, "admin", among, "refunds")
 
     @precondition(lambda self: self.orders)
     @rule(pick=st.integers(0, 10**6), among=st.sampled_from([(PAID,), None, None]))
@@ -327,7 +328,8 @@ class OrderingMachine(RuleBasedStateMachine):
         finally:
             self.gateway.find_charge_unreachable = self.gateway.refund_unreachable = False
         if gateway_down:
-            return  # nothing can be settled (the count is checked by its own unit test)
+            assert settled == 0
+            return
         pending = [o for o in self.orders if o.status is PENDING]
         refunding = [o for o in self.orders if o.payment is PaymentStatus.REFUND_PENDING]
         assert settled == len(pending) + len(refunding)
@@ -423,23 +425,6 @@ class OrderingMachine(RuleBasedStateMachine):
                 assert refunds == (order.payment is PaymentStatus.REFUNDED), "refunded once"
 
 
-class UnknownOutcomeMachine(OrderingMachine):
-    """The same, plus orders whose money was taken while find_charge was unreachable."""
-
-    @rule(customer=ORDER_REQUEST["customer"], lines=ORDER_REQUEST["lines"],
-          key=ORDER_REQUEST["key"])
-    def place_an_order_whose_payment_outcome_is_unknown(
-        self, customer: int, lines: list[tuple[int, int]], key: str | None
-    ) -> None:
-        self.place_an_order(customer, lines, "tok_visa", "hang_after_capture+find_unreachable",
-                            key)
-
-    @precondition(lambda self: self.orders)
-    @rule(pick=st.integers(0, 10**6))
-    def cancel_a_pending_order_while_refunds_fail(self, pick: int) -> None:
-        self.cancel_an_order(pick, "owner", (PENDING,), "refunds")
-
-
 SETTINGS = settings(max_examples=75, stateful_step_count=30, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow], database=None)
 
@@ -452,8 +437,3 @@ def _replays_do_not_wait(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_stock_and_money_always_add_up() -> None:
     run_state_machine_as_test(OrderingMachine, settings=SETTINGS)
-
-
-def test_stock_and_money_add_up_even_when_payment_outcomes_are_unknown() -> None:
-    run_state_machine_as_test(UnknownOutcomeMachine,
-                              settings=settings(SETTINGS, phases=[Phase.generate]))

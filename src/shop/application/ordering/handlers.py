@@ -30,7 +30,7 @@ from shop.application.ports import Clock, UnitOfWork
 from shop.domain.catalog.errors import ProductNotFound
 from shop.domain.inventory.errors import InsufficientStock
 from shop.domain.inventory.events import StockChanged
-from shop.domain.inventory.stock import Stock, check_level
+from shop.domain.inventory.stock import MAX_STOCK, Stock, check_level
 from shop.domain.ordering.errors import (
     IdempotencyKeyReused,
     OrderNotFound,
@@ -139,7 +139,7 @@ class OrderSettlement:
                     f"order {order_id} changed while it was being cancelled; reload and retry")
             now = self._clock.now()
             order.cancel(reason, now, payment_status=payment_status)
-            for line in order.lines:
+            for line in sorted(order.lines, key=lambda line: line.product_id):  # lock order
                 moved = await uow.stock.apply_delta(line.product_id, line.quantity, now)
                 if moved is not None:
                     uow.record(stock_changed(moved, line.quantity, f"order {order.id} cancelled"))
@@ -185,8 +185,11 @@ class PlaceOrderHandler:
             if address is None:
                 customer = await uow.customers.get(command.customer_id)
                 address = customer.shipping_address if customer else None
-            lines = []
-            for index, item in enumerate(command.items):
+            lines: dict[uuid.UUID, OrderLine] = {}
+            # Rows are locked in product-id order, whatever the request's order, so two
+            # orders sharing products can never wait on each other (no deadlock).
+            for index, item in sorted(enumerate(command.items),
+                                      key=lambda pair: pair[1].product_id):
                 product = await uow.products.get(item.product_id)
                 if product is None:
                     raise UnknownProduct(f"items[{index}].product_id", item.product_id)
@@ -194,9 +197,11 @@ class PlaceOrderHandler:
                 if moved is None:
                     raise InsufficientStock(product.id, item.quantity)
                 uow.record(stock_changed(moved, -item.quantity, f"order {order_id} placed"))
-                lines.append(OrderLine(product_id=product.id, product_name=product.name,
-                                       unit_price=product.price, quantity=item.quantity))
-            order = Order.place(id=order_id, customer_id=command.customer_id, lines=lines,
+                lines[product.id] = OrderLine(product_id=product.id, product_name=product.name,
+                                              unit_price=product.price, quantity=item.quantity)
+            in_request_order = [lines[item.product_id] for item in command.items]
+            order = Order.place(id=order_id, customer_id=command.customer_id,
+                                lines=in_request_order,
                                 shipping_address=address, now=now)
             await uow.orders.add(order)
             await uow.commit()
@@ -356,6 +361,8 @@ class AdjustStockHandler:
                 raise ProductNotFound(command.product_id)
             moved = await uow.stock.apply_delta(command.product_id, command.delta,
                                                 self._clock.now())
+            if moved is None and command.delta > 0:
+                raise InvalidValue("delta", f"stock would exceed the maximum of {MAX_STOCK}")
             if moved is None:
                 raise InsufficientStock(command.product_id, -command.delta)
             uow.record(stock_changed(moved, command.delta, reason))

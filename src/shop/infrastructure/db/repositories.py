@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shop.domain.catalog.category import Category
 from shop.domain.catalog.errors import DuplicateSku
 from shop.domain.catalog.product import Product
-from shop.domain.inventory.stock import Stock
+from shop.domain.inventory.stock import MAX_STOCK, Stock
 from shop.domain.shared.errors import ConcurrentModification
 from shop.domain.shared.events import EventRecorder
 from shop.domain.shared.money import Money
@@ -197,7 +197,7 @@ def _product_row(product: Product) -> dict[str, Any]:
 
 
 def stock_delta_statement(product_id: uuid.UUID, delta: int, now: datetime) -> sa.Update:
-    """The one statement that moves stock: applied only if the result stays >= 0.
+    """The one statement that moves stock: applied only if the result stays in 0..MAX_STOCK.
 
     Checked by its returned row: no row means the product has no stock record or
     not enough units. One statement, so it is atomic on every backend and safe
@@ -205,7 +205,8 @@ def stock_delta_statement(product_id: uuid.UUID, delta: int, now: datetime) -> s
     """
     return (
         sa.update(stock)
-        .where(stock.c.product_id == product_id, stock.c.on_hand + delta >= 0)
+        .where(stock.c.product_id == product_id, stock.c.on_hand + delta >= 0,
+               stock.c.on_hand + delta <= MAX_STOCK)
         .values(on_hand=stock.c.on_hand + delta, version=stock.c.version + 1, updated_at=now)
         .returning(stock.c.on_hand, stock.c.version, stock.c.updated_at)
     )

@@ -15,6 +15,7 @@ from shop.interfaces.http.dto.customers import (
     TokenRequest,
     TokenResponse,
 )
+from shop.interfaces.http.dto.strict import StrictJSON
 from shop.interfaces.http.problems import error_responses
 
 BAD_REQUEST = "The body breaks the schema (unknown fields such as `role` are refused)."
@@ -28,6 +29,7 @@ class AuthController(Controller):
 
     @post(
         "/register",
+        dto=StrictJSON[RegisterRequest],
         summary="Register a customer",
         description="Always makes a `customer`. The email is compared case-insensitively.",
         responses=error_responses({400: BAD_REQUEST, 409: "The email is taken.",
@@ -38,6 +40,7 @@ class AuthController(Controller):
 
     @post(
         "/token",
+        dto=StrictJSON[TokenRequest],
         status_code=200,
         summary="Log in",
         description="Exchange email and password for an access token (JWT, short-lived) and a "
@@ -51,6 +54,7 @@ class AuthController(Controller):
 
     @post(
         "/refresh",
+        dto=StrictJSON[RefreshRequest],
         status_code=200,
         summary="Rotate tokens",
         description="Spends the refresh token and returns a new pair. Presenting a spent token "

@@ -10,6 +10,7 @@ from shop.interfaces.http.auth import SECURED, CurrentPrincipal, admin_only, aut
 from shop.interfaces.http.dependencies import Bus, Paging
 from shop.interfaces.http.dto.common import PageResponse, page_response
 from shop.interfaces.http.dto.customers import CustomerResponse, UpdateProfileRequest
+from shop.interfaces.http.dto.strict import StrictJSON
 from shop.interfaces.http.problems import error_responses
 
 UNAUTHENTICATED = "No valid access token."
@@ -29,6 +30,7 @@ class CustomerController(Controller):
     @patch(
         "/me",
         guards=[authenticated],
+        dto=StrictJSON[UpdateProfileRequest],
         summary="Change my profile",
         description="Any of `full_name`, `phone`, `shipping_address`; `null` clears the last two.",
         responses=error_responses({400: "The body breaks the schema.", 401: UNAUTHENTICATED,

@@ -9,6 +9,7 @@ from shop.application.ordering.queries import GetStock
 from shop.interfaces.http.auth import SECURED, admin_only
 from shop.interfaces.http.dependencies import Bus, ResourceId
 from shop.interfaces.http.dto.orders import AdjustmentRequest, SetStockRequest, StockResponse
+from shop.interfaces.http.dto.strict import StrictJSON
 from shop.interfaces.http.problems import error_responses
 
 NO_SUCH_PRODUCT = "No product has this id (or it was deleted)."
@@ -26,6 +27,7 @@ class InventoryController(Controller):
 
     @post(
         "/{product_id:uuid}/adjustments",
+        dto=StrictJSON[AdjustmentRequest],
         status_code=200,
         guards=[admin_only],
         security=SECURED,
@@ -42,6 +44,7 @@ class InventoryController(Controller):
     @put(
         "/{product_id:uuid}",
         guards=[admin_only],
+        dto=StrictJSON[SetStockRequest],
         security=SECURED,
         summary="Set stock",
         description="Sets the level outright (e.g. after a count).",

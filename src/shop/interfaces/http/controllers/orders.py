@@ -14,6 +14,7 @@ from shop.interfaces.http.auth import SECURED, CurrentPrincipal, admin_only, aut
 from shop.interfaces.http.dependencies import Bus, Paging, ResourceId
 from shop.interfaces.http.dto.common import PageResponse, page_response
 from shop.interfaces.http.dto.orders import OrderResponse, PlaceOrderRequest
+from shop.interfaces.http.dto.strict import StrictJSON
 from shop.interfaces.http.problems import error_responses
 
 UNAUTHENTICATED = "No valid access token."
@@ -41,6 +42,7 @@ class OrderController(Controller):
     @post(
         "/",
         summary="Place an order",
+        dto=StrictJSON[PlaceOrderRequest],
         description="Reserves every line's stock atomically, charges the card, and answers the "
         "order `Paid`. Prices come from the catalog, never from the client.",
         responses=error_responses({
@@ -50,7 +52,7 @@ class OrderController(Controller):
             409: "Not enough stock for a line (nothing reserved), or an Idempotency-Key reused "
                  "with another body.",
             422: "A product is unknown or deleted, or a line breaks a rule.",
-            503: "The payment provider failed; stock returned, the order `Cancelled`.",
+            502: "The payment provider failed; stock returned, the order `Cancelled`.",
         }),
     )
     async def place_order(self, data: JSONBody[PlaceOrderRequest], bus: Bus,
@@ -91,7 +93,7 @@ class OrderController(Controller):
         summary="Cancel an order",
         description="`Pending` or `Paid` -> `Cancelled`: stock returned, a paid order refunded.",
         responses=error_responses({401: UNAUTHENTICATED, 404: NO_SUCH_ORDER, 409: WRONG_STATUS,
-                                   503: "The refund failed; the order stays `Paid`."}),
+                                   502: "The payment provider did not answer; nothing changed."}),
     )
     async def cancel_order(self, order_id: ResourceId, bus: Bus,
                            principal: CurrentPrincipal) -> OrderResponse:

@@ -1,0 +1,55 @@
+"""Two real server processes sharing PostgreSQL and Redis: product reads stay fresh.
+
+Each process keeps a near cache of product views in front of Redis; a write
+through one process must be what the very next read through the other returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from shop.settings import Settings
+from tests.e2e.servers import ServerProcess, running_servers
+
+ADMIN = {"email": "admin@example.com", "password": "admin-password-1"}
+
+
+@pytest.fixture
+def two_servers(postgres_redis_settings: Settings, tmp_path: Path) -> Iterator[list[ServerProcess]]:
+    settings = postgres_redis_settings.with_overrides(
+        jwt_secret="cross-process-" + "s" * 40, admin_email=ADMIN["email"],
+        admin_password=ADMIN["password"], migrate_on_start=True, access_log=False,
+        data_dir=tmp_path / "data")
+    with running_servers(2, settings, tmp_path / "logs") as servers:
+        yield servers
+
+
+def test_a_product_written_through_one_process_reads_fresh_through_the_other(
+    two_servers: list[ServerProcess],
+) -> None:
+    writer, reader = (httpx.Client(base_url=s.base_url, timeout=10) for s in two_servers)
+    token = writer.post("/api/v1/auth/token", json=ADMIN).json()["access_token"]
+    admin = {"Authorization": f"Bearer {token}"}
+    category = writer.post("/api/v1/categories", json={"name": "Shoes"}, headers=admin).json()
+    product = writer.post("/api/v1/products", headers=admin, json={
+        "name": "v0", "price": "10.00", "category_id": category["id"], "stock": 5}).json()
+    path = f"/api/v1/products/{product['id']}"
+
+    for version in range(1, 31):
+        assert reader.get(path).status_code == 200  # the reader's near cache holds it now
+        written = writer.patch(path, headers=admin, json={"name": f"v{version}",
+                                                           "price": f"{10 + version}.00"})
+        assert written.status_code == 200
+        seen = reader.get(path).json()
+        assert (seen["name"], seen["price"]) == (f"v{version}", f"{10 + version}.00")
+
+    adjusted = writer.post(f"/api/v1/inventory/{product['id']}/adjustments", headers=admin,
+                           json={"delta": -2, "reason": "damaged"})
+    assert adjusted.status_code == 200
+    assert reader.get(path).json()["stock"] == 3
+    assert writer.delete(path, headers=admin).status_code == 204
+    assert reader.get(path).status_code == 404
