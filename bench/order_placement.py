@@ -268,7 +268,10 @@ def print_report(report: dict[str, Any]) -> None:
     print()
     print(f"placements (201): {s['orders_per_sec']:.1f} orders/s   all answers:"
           f" {s['requests_per_sec']:.1f} req/s   over {s['elapsed_seconds']:.1f} s")
-    print(f"server CPU: {report['server_cpu_percent']} % of one core")
+    cpu = report["cpu_percent"]
+    print(f"CPU, % of one core: server(s) {cpu['server']}, postgres {cpu['postgres']},"
+          f" redis {cpu['redis']}, this client {cpu['bench_client']}"
+          " (postgres/redis: every such process on the machine)")
     print()
     print(f"{'status':<8}{'count':>8}{'p50 ms':>10}{'p90 ms':>10}{'p99 ms':>10}{'max ms':>10}")
     for status, count in s["status_counts"].items():
@@ -368,9 +371,12 @@ async def run(args: argparse.Namespace, servers: list[Server], admin_email: str,
         f" to {len(bases)} server(s)")
     pgids = [s.pgid for s in servers]
     cpu0 = [cpu_sample(pgid) for pgid in pgids]
+    self0 = time.process_time()
     load = await place_orders(bases, tokens, products, args)
+    self_cpu = time.process_time() - self0
     cpu1 = [cpu_sample(pgid) for pgid in pgids]
-    server_cpu = sum(cpu_used(a, b)["server"] for a, b in zip(cpu0, cpu1, strict=True))
+    used = [cpu_used(a, b) for a, b in zip(cpu0, cpu1, strict=True)]
+    server_cpu = sum(u["server"] for u in used)
     await asyncio.sleep(0.5)  # let any answer in flight settle before reading the database
     state = await database_state(dsn)
     return {
@@ -378,7 +384,12 @@ async def run(args: argparse.Namespace, servers: list[Server], admin_email: str,
         "summary": summarise(load),
         "oversell": oversell_check(products, args.stock, state, load),
         "orders_by_status": state["orders_by_status"],
-        "server_cpu_percent": round(100.0 * server_cpu / load.elapsed, 1),
+        "cpu_percent": {
+            "server": round(100.0 * server_cpu / load.elapsed, 1),
+            "postgres": round(100.0 * used[0]["postgres"] / load.elapsed, 1),
+            "redis": round(100.0 * used[0]["redis"] / load.elapsed, 1),
+            "bench_client": round(100.0 * self_cpu / load.elapsed, 1),
+        },
     }
 
 

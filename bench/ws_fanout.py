@@ -311,8 +311,13 @@ class WorkerResult:
 
 def run_clients(pipe: Connection, urls: list[str], product_id: str) -> None:
     """Entry point of a client process: connect, subscribe, record, report (see `_clients`)."""
+    run: Callable[[Any], WorkerResult] = asyncio.run
+    with contextlib.suppress(ImportError):  # the servers' loop too (granian picks uvloop)
+        import uvloop
+
+        run = uvloop.run
     try:
-        result = asyncio.run(_clients(pipe, urls, product_id))
+        result = run(_clients(pipe, urls, product_id))
     except BaseException as error:
         pipe.send(("error", f"{type(error).__name__}: {error}"))
         raise

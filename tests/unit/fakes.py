@@ -51,7 +51,7 @@ from shop.domain.catalog.product import Product
 from shop.domain.customers.customer import Customer
 from shop.domain.customers.errors import EmailTaken
 from shop.domain.customers.values import EmailAddress
-from shop.domain.inventory.stock import Stock
+from shop.domain.inventory.stock import MAX_STOCK, Stock
 from shop.domain.ordering.errors import PaymentDeclined, PaymentUnavailable
 from shop.domain.ordering.order import Order, OrderStatus, PaymentStatus
 from shop.domain.shared.errors import ConcurrentModification, Unauthenticated
@@ -147,10 +147,11 @@ class _CopyOnRead(dict[Any, Any]):
 
 def _snapshot(tables: Tables) -> Tables:
     """What one transaction sees: the committed tables, isolated from later commits."""
-    return Tables(**{
+    columns: dict[str, Any] = {
         name: _CopyOnRead(value) if isinstance(value, dict) else set(value)
         for name, value in vars(tables).items()
-    })
+    }
+    return Tables(**columns)
 
 
 @dataclass
@@ -267,9 +268,9 @@ class FakeStockRepository(_Repository):
         return stock
 
     async def apply_delta(self, product_id: uuid.UUID, delta: int, now: datetime) -> Stock | None:
-        """The conditional update: `on_hand + delta >= 0` or nothing happens."""
+        """The conditional update: `0 <= on_hand + delta <= MAX_STOCK` or nothing happens."""
         stock = self._tables.stock.get(product_id)
-        if stock is None or stock.on_hand + delta < 0:
+        if stock is None or not 0 <= stock.on_hand + delta <= MAX_STOCK:
             return None
         stock.on_hand += delta
         stock.version += 1

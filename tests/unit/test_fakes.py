@@ -17,7 +17,7 @@ from shop.application.ordering import ports as ordering_ports
 from shop.domain.catalog.category import Category
 from shop.domain.catalog.events import CategoryDeleted
 from shop.domain.catalog.product import Product
-from shop.domain.inventory.stock import Stock
+from shop.domain.inventory.stock import MAX_STOCK, Stock
 from shop.domain.ordering.errors import PaymentDeclined, PaymentUnavailable
 from shop.domain.shared.errors import ConcurrentModification
 from shop.domain.shared.money import Money
@@ -247,6 +247,15 @@ async def test_apply_delta_moves_stock_only_while_it_stays_non_negative() -> Non
         assert await uow.stock.apply_delta(uuid.uuid4(), 1, LATER) is None
         await uow.commit()
     assert factory.store.tables.stock[product.id].on_hand == 0
+
+
+async def test_apply_delta_never_moves_stock_past_the_maximum() -> None:
+    factory, _, product = await seeded(on_hand=5)
+    async with factory() as uow:
+        assert await uow.stock.apply_delta(product.id, MAX_STOCK - 4, LATER) is None
+        moved = await uow.stock.apply_delta(product.id, MAX_STOCK - 5, LATER)
+        assert moved is not None
+        assert moved.on_hand == MAX_STOCK
 
 
 async def test_set_level_answers_the_new_state_and_the_delta_it_made() -> None:

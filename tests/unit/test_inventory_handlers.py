@@ -70,6 +70,20 @@ async def test_an_adjustment_below_zero_is_refused_and_changes_nothing(
     assert front.published[mark:] == []
 
 
+async def test_an_adjustment_past_the_maximum_stock_is_refused(front: Shopfront) -> None:
+    dune = await front.item(stock=5)
+    await front.bus.handle(SetStock(product_id=dune.id, stock=MAX_STOCK - 1))
+    mark = len(front.published)
+
+    with pytest.raises(InvalidValue) as refused:
+        await front.bus.handle(adjust(dune.id, 2))
+
+    assert refused.value.field == "delta"
+    assert front.stock_of(dune) == MAX_STOCK - 1
+    assert front.published[mark:] == []
+    assert (await front.bus.handle(adjust(dune.id, 1))).stock == MAX_STOCK
+
+
 async def test_a_zero_adjustment_is_refused(front: Shopfront) -> None:
     dune = await front.item(stock=5)
     with pytest.raises(InvalidValue) as refused:

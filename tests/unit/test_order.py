@@ -13,7 +13,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shop.domain.ordering.errors import IllegalTransition
-from shop.domain.ordering.events import OrderCancelled, OrderPaid, OrderPlaced, OrderShipped
+from shop.domain.ordering.events import (
+    OrderCancelled,
+    OrderEvent,
+    OrderPaid,
+    OrderPlaced,
+    OrderShipped,
+)
 from shop.domain.ordering.order import (
     ALLOWED,
     MAX_LINES,
@@ -97,6 +103,7 @@ def test_a_legal_move_changes_the_status_and_records_its_event(
     assert (order.status, order.updated_at, order.version) == (wanted, LATER, version + 1)
     [event] = order.pull_events()
     assert type(event) is EVENT_OF[wanted]
+    assert isinstance(event, OrderEvent)
     assert (event.order_id, event.customer_id, event.status) == (order.id, CUSTOMER, wanted.value)
 
 

@@ -141,8 +141,11 @@ class OrderSettlement:
             order.cancel(reason, now, payment_status=payment_status)
             for line in sorted(order.lines, key=lambda line: line.product_id):  # lock order
                 moved = await uow.stock.apply_delta(line.product_id, line.quantity, now)
-                if moved is not None:
-                    uow.record(stock_changed(moved, line.quantity, f"order {order.id} cancelled"))
+                if moved is None:  # only if stock was raised to its maximum meanwhile
+                    log.error("could not return %d units of %s from cancelled order %s: "
+                              "stock is at its maximum", line.quantity, line.product_id, order.id)
+                    continue
+                uow.record(stock_changed(moved, line.quantity, f"order {order.id} cancelled"))
             await uow.orders.save(order)
             await uow.commit()
             return order

@@ -2,11 +2,14 @@
 
 A Redis round trip per product read costs more than the rest of the request,
 so each process keeps hot views in memory. Coherence across processes comes
-from Redis pub/sub: every invalidation is applied locally at once, written to
-the shared cache, then broadcast; the other processes evict on receipt. A
-process that loses its subscription forgets its whole near cache on
-reconnecting, and entries live only `ttl_seconds`, so a lost message can never
-keep a stale view longer than that.
+from Redis pub/sub, with acknowledgements: every invalidation is applied
+locally, written to the shared cache, then broadcast; each process evicts on
+receipt and acknowledges, and the write does not return until every process
+that received the broadcast has acknowledged it (PUBLISH says how many
+received it). So once a client's write has answered, no process serves the
+older view: the contract's read-your-writes holds across processes. A process
+that loses its subscription stops using its near cache and forgets it; entries
+live only `ttl_seconds` in any case.
 """
 
 from __future__ import annotations
@@ -26,6 +29,32 @@ from shop.infrastructure.cache.redis import RedisProductCache
 log = logging.getLogger("shop.cache")
 
 _RETRY_SECONDS = 1.0
+_ACK_TIMEOUT_SECONDS = 2.0
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+class _AckWait:
+    """Counts acknowledgements of one invalidation until every receiver has answered."""
+
+    def __init__(self, done: asyncio.Future[None]) -> None:
+        self._done = done
+        self._acks = 0
+        self._expected: int | None = None
+
+    def expect(self, receivers: int) -> None:
+        self._expected = receivers
+        self._settle()
+
+    def ack(self) -> None:
+        self._acks += 1
+        self._settle()
+
+    def _settle(self) -> None:
+        if self._expected is not None and self._acks >= self._expected and not self._done.done():
+            self._done.set_result(None)
 
 
 class NearProductCache:
@@ -44,8 +73,10 @@ class NearProductCache:
         self._ttl = ttl_seconds
         self._max_entries = max_entries
         self._local = InMemoryProductCache(ttl_seconds=ttl_seconds, max_entries=max_entries)
+        self._ack_channel = f"{channel}:acks"
         self._listener: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
+        self._waiting: dict[str, _AckWait] = {}
 
     async def get(self, product_id: uuid.UUID) -> ProductView | None:
         view = await self._local.get(product_id)
@@ -68,12 +99,22 @@ class NearProductCache:
                                      stock_version=stock_version)
         await self._shared.invalidate(product_id, product_version=product_version,
                                       stock_version=stock_version)
+        token = uuid.uuid4().hex
+        acked = asyncio.get_running_loop().create_future()
+        self._waiting[token] = _AckWait(acked)
         try:
-            await self._redis.publish(self._channel,
-                                      f"{product_id}:{product_version}:{stock_version}")
+            receivers = await self._redis.publish(
+                self._channel, f"{product_id}:{product_version}:{stock_version}:{token}")
+            self._waiting[token].expect(int(receivers))
+            await asyncio.wait_for(acked, _ACK_TIMEOUT_SECONDS)
         except RedisError as error:
             log.error("near-cache invalidation broadcast failed for %s", product_id,
                       exc_info=error)
+        except TimeoutError:
+            log.error("not every process acknowledged the invalidation of %s in %.1f s",
+                      product_id, _ACK_TIMEOUT_SECONDS)
+        finally:
+            self._waiting.pop(token, None)
 
     async def start(self) -> None:
         if self._listener is None:
@@ -95,11 +136,14 @@ class NearProductCache:
         while True:
             try:
                 async with self._redis.pubsub(ignore_subscribe_messages=True) as pubsub:
-                    await pubsub.subscribe(self._channel)
+                    await pubsub.subscribe(self._channel, self._ack_channel)
                     self._forget_everything()  # whatever happened while deaf is unknown
                     self._subscribed.set()
                     async for message in pubsub.listen():
-                        await self._apply(message.get("data"))
+                        if _text(message.get("channel")) == self._ack_channel:
+                            self._acknowledged(_text(message.get("data")))
+                        else:
+                            await self._apply(_text(message.get("data")))
             except asyncio.CancelledError:
                 raise
             except Exception as error:
@@ -109,17 +153,20 @@ class NearProductCache:
             self._forget_everything()
             await asyncio.sleep(_RETRY_SECONDS)
 
-    async def _apply(self, data: object) -> None:
-        if isinstance(data, bytes):
-            data = data.decode()
-        if not isinstance(data, str):
-            return
+    async def _apply(self, data: str) -> None:
         try:
-            raw_id, pv, sv = data.split(":")
+            raw_id, pv, sv, token = data.split(":")
             await self._local.invalidate(uuid.UUID(raw_id), product_version=int(pv),
                                          stock_version=int(sv))
         except ValueError:
             log.warning("ignoring a malformed near-cache invalidation: %r", data)
+            return
+        await self._redis.publish(self._ack_channel, token)
+
+    def _acknowledged(self, token: str) -> None:
+        wait = self._waiting.get(token)
+        if wait is not None:
+            wait.ack()
 
     def _forget_everything(self) -> None:
         self._local = InMemoryProductCache(ttl_seconds=self._ttl, max_entries=self._max_entries)

@@ -21,6 +21,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.types import ExceptionHandlersMap
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from shop.domain.ordering.errors import PaymentDeclined, PaymentUnavailable
 from shop.domain.shared.errors import (
@@ -219,6 +220,16 @@ def _not_ready(request: Request[Any, Any, Any], exc: DependenciesUnavailable) ->
     )
 
 
+def _overloaded(request: Request[Any, Any, Any], exc: PoolTimeout) -> Response[Problem]:
+    """Every database connection is busy: a moment of overload, not a bug; retry soon."""
+    log.warning("database connection pool exhausted", path=request.url.path)
+    return problem_response(
+        request, HTTPStatus.SERVICE_UNAVAILABLE,
+        "The shop is too busy to answer right now; retry shortly.",
+        headers={"Retry-After": "1"},
+    )
+
+
 def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
     """Log everything server-side; tell the client only that it failed."""
     log.error(
@@ -236,6 +247,7 @@ EXCEPTION_HANDLERS: Final[ExceptionHandlersMap] = {
     ValidationException: _validation_error,
     HTTPException: _http_error,
     DependenciesUnavailable: _not_ready,
+    PoolTimeout: _overloaded,
     Exception: _internal_error,
 }
 """Registered on the app: Litestar picks the closest class in the exception's MRO."""

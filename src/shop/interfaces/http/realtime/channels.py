@@ -21,7 +21,7 @@ import uuid
 from collections.abc import AsyncGenerator, Iterable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Final, Protocol, cast
+from typing import Any, Final, Protocol
 
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.base import ChannelsBackend
@@ -164,6 +164,14 @@ class ResilientRedisPubSubBackend(RedisChannelsPubSubBackend):
             WS_MESSAGES_DROPPED.labels(feed=feed, reason="publish_failed").inc()
             log.error("realtime publish failed; live clients miss this change: %s", error)
 
+    async def unsubscribe(self, channels: Iterable[str]) -> None:
+        try:
+            await super().unsubscribe(list(channels))
+        except (RedisError, OSError) as error:
+            # Still subscribed at Redis, those channels only cost traffic: the plugin
+            # routes nothing to them any more. A disconnecting client must not fail here.
+            log.warning("realtime unsubscribe failed (Redis: %s); ignoring", error)
+
     async def stream_events(self) -> AsyncGenerator[tuple[str, Any], None]:
         while True:
             try:
@@ -215,8 +223,28 @@ class FeedChannels(ChannelsPlugin):
         return app_config
 
     async def open_subscription(self, channels: Iterable[str]) -> SessionSubscriber:
-        """Subscribe to `channels` (the broker only for channels new to this process)."""
-        return cast(SessionSubscriber, await self.subscribe(list(channels)))
+        """A new subscriber of `channels` (the broker subscribes only channels new here).
+
+        Channels' own `subscribe` does the same but leaves the subscriber
+        registered when the broker refuses (Redis down), receiving for a
+        connection that never got it; here it is taken out before the error
+        propagates.
+        """
+        wanted = list(dict.fromkeys(channels))
+        subscriber = SessionSubscriber(self)
+        new: list[str] = []
+        for channel in wanted:
+            members = self._channels.setdefault(channel, set())
+            if not members:
+                new.append(channel)
+            members.add(subscriber)
+        if new:
+            try:
+                await self._backend.subscribe(new)
+            except BaseException:
+                self._forget(subscriber, wanted)
+                raise
+        return subscriber
 
     async def unsubscribe(self, subscriber: Subscriber,
                           channels: str | Iterable[str] | None = None) -> None:
@@ -225,7 +253,15 @@ class FeedChannels(ChannelsPlugin):
         targets = [channels] if isinstance(channels, str) else (
             None if channels is None else list(channels))
         await super().unsubscribe(subscriber, targets)
-        for channel in targets if targets is not None else list(self._channels):
+        self._prune(targets if targets is not None else list(self._channels))
+
+    def _forget(self, subscriber: Subscriber, channels: Iterable[str]) -> None:
+        for channel in channels:
+            self._channels.get(channel, set()).discard(subscriber)
+        self._prune(channels)
+
+    def _prune(self, channels: Iterable[str]) -> None:
+        for channel in channels:
             if not self._channels.get(channel, True):
                 del self._channels[channel]
 

@@ -170,8 +170,9 @@ async def _refuse(socket: WebSocket[Any, Any, Any]) -> None:
     HTTP 403, which browsers do not expose to scripts."""
     await socket.accept()
     await socket.close(code=UNAUTHENTICATED.code or 4401, reason=UNAUTHENTICATED.detail)
-    structlog.get_logger("shop.realtime").bind(feed=ORDERS_FEED, **connection_context(socket)) \
-        .info("websocket refused", reason=UNAUTHENTICATED.label, code=UNAUTHENTICATED.code)
+    log = structlog.get_logger("shop.realtime").bind(feed=ORDERS_FEED,
+                                                     **connection_context(socket))
+    log.info("websocket refused", reason=UNAUTHENTICATED.label, code=UNAUTHENTICATED.code)
 
 
 def route_handlers() -> Sequence[WebsocketRouteHandler]:

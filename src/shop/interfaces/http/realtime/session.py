@@ -227,12 +227,13 @@ class FeedSession:
         finally:
             if self._reason is None:
                 self._reason = reason
-            for task in (sender, receiver, close_requested):
-                task.cancel()
-            await asyncio.gather(sender, receiver, close_requested, return_exceptions=True)
-            if reason.code is not None:
+            try:
+                for task in (sender, receiver, close_requested):
+                    task.cancel()
+                await asyncio.gather(sender, receiver, close_requested, return_exceptions=True)
                 await self._send_close(reason)
-            self._finish(reason, started)
+            finally:  # accounted for even if the server cancels this handler meanwhile
+                self._finish(reason, started)
         return reason
 
     async def _supervise(self, sender: asyncio.Task[None], receiver: asyncio.Task[None],
