@@ -515,6 +515,7 @@ def merge(results: list[WorkerResult]) -> dict[int, list[float]]:
 def summarise(changes: list[Change], received: dict[int, list[float]],
               clients: int) -> dict[str, Any]:
     last_ms: list[float] = []
+    after_answer_ms: list[float] = []
     every_ms: list[float] = []
     problems: list[str] = []
     for change in changes:
@@ -523,6 +524,7 @@ def summarise(changes: list[Change], received: dict[int, list[float]],
             problems.append(f"stock {change.stock}: {len(times)} deliveries for {clients} clients")
         if times:
             last_ms.append((max(times) - change.sent_at) * 1000)
+            after_answer_ms.append((max(times) - change.answered_at) * 1000)
             every_ms.extend((t - change.sent_at) * 1000 for t in times)
     if not last_ms:
         raise BenchError("no change reached any client")
@@ -537,6 +539,9 @@ def summarise(changes: list[Change], received: dict[int, list[float]],
             [(c.answered_at - c.sent_at) * 1000 for c in changes], 99), 2),
         "every_delivery_p50_ms": round(percentile(every_ms, 50), 2),
         "every_delivery_p99_ms": round(percentile(every_ms, 99), 2),
+        "last_client_after_answer_p50_ms": round(percentile(after_answer_ms, 50), 2),
+        "last_client_after_answer_p99_ms": round(percentile(after_answer_ms, 99), 2),
+        "last_client_ms_slowest": sorted((round(ms, 1) for ms in last_ms), reverse=True)[:5],
         "fanout_messages_per_sec_median": round(
             statistics.median(clients / (ms / 1000) for ms in last_ms), 0),
         "problems": problems,
@@ -585,7 +590,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--shop", default=str(Path(sys.executable).parent / "shop"),
                    help="the shop executable (default: the one next to this Python)")
     p.add_argument("--ready-timeout", type=float, default=60.0)
+    p.add_argument("--server-env", action="append", default=[], metavar="SHOP_X=VALUE",
+                   help="extra setting for the servers, e.g. SHOP_WS_HEARTBEAT_SECONDS=0 "
+                   "(repeatable)")
     args = p.parse_args(argv)
+    if any("=" not in item or not item.startswith("SHOP_") for item in args.server_env):
+        p.error("--server-env takes SHOP_NAME=value")
     if min(args.clients, args.servers, args.changes, args.client_processes) < 1:
         p.error("--clients, --servers, --changes and --client-processes must be >= 1")
     if args.interval < 0 or args.burst < 0 or args.warmup < 0:
@@ -695,10 +705,13 @@ def print_report(report: dict[str, Any]) -> None:
     print(f"  last client:    p50 {lat['last_client_p50_ms']:8.2f} ms   "
           f"p99 {lat['last_client_p99_ms']:8.2f} ms   max {lat['last_client_max_ms']:8.2f} ms"
           f"   (target p99 < {TARGET_P99_MS:.0f} ms: {verdict})")
+    print(f"  slowest last-client times: {lat['last_client_ms_slowest']} ms")
     print(f"  every delivery: p50 {lat['every_delivery_p50_ms']:8.2f} ms   "
           f"p99 {lat['every_delivery_p99_ms']:8.2f} ms")
     print(f"  (the adjustment's own HTTP answer: p50 {lat['request_p50_ms']:.2f} ms, "
-          f"p99 {lat['request_p99_ms']:.2f} ms)")
+          f"p99 {lat['request_p99_ms']:.2f} ms; last client after that answer: "
+          f"p50 {lat['last_client_after_answer_p50_ms']:.2f} ms, "
+          f"p99 {lat['last_client_after_answer_p99_ms']:.2f} ms)")
     print(f"  fan-out rate (clients / time to the last one), median: "
           f"{lat['fanout_messages_per_sec_median']:.0f} messages/s")
     print(f"  cpu% {report['cpu_percent_latency_phase']}")
@@ -739,6 +752,7 @@ def main(argv: list[str] | None = None) -> int:
         "SHOP_ADMIN_EMAIL": f"bench-admin-{tag}@example.com",
         "SHOP_ADMIN_PASSWORD": secrets.token_urlsafe(18),
         "NO_PROXY": "*",
+        **dict(item.split("=", 1) for item in args.server_env),
     }
     servers = [Server(f"server-{n}", args.shop, env, workdir) for n in range(args.servers)]
     workers: list[ClientProcess] = []
@@ -756,7 +770,8 @@ def main(argv: list[str] | None = None) -> int:
         log("servers ready: " + ", ".join(f"{s.name} :{s.port}" for s in servers))
         report = run(args, servers, workers)
         report.update(config={k: getattr(args, k) for k in (
-            "clients", "servers", "changes", "interval", "burst", "warmup", "client_processes")},
+            "clients", "servers", "changes", "interval", "burst", "warmup", "client_processes",
+            "server_env")},
             machine_before=machine_before, machine_after=machine(), target_p99_ms=TARGET_P99_MS)
         if args.json:
             print(json.dumps(report, indent=2))

@@ -25,6 +25,7 @@ from shop.application.customers.commands import EnsureAdmin
 from shop.application.messagebus import MessageBus
 from shop.application.ordering.commands import SettlePendingOrders
 from shop.container import Container
+from shop.domain.customers.errors import EmailTaken
 from shop.infrastructure.cache.near import NearProductCache
 from shop.infrastructure.db.migrate import upgrade_to_head
 from shop.infrastructure.events.relay import OutboxRelay
@@ -83,7 +84,11 @@ class ShopRuntime:
         email, password = self.settings.admin_email, self.settings.admin_password
         if not email or not password:
             return
-        await self.bus.handle(EnsureAdmin(email=email, password=password))
+        try:
+            await self.bus.handle(EnsureAdmin(email=email, password=password))
+        except EmailTaken:
+            # Another process starting at the same moment created it first; now it exists.
+            await self.bus.handle(EnsureAdmin(email=email, password=password))
         log.info("admin account ensured", extra={"email": email})
 
     async def settle_pending_orders(self) -> int:
