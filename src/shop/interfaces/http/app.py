@@ -7,6 +7,7 @@ Tests and library users pass `Settings(...)` or a runtime of their own.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -94,7 +95,25 @@ async def _running(app: Litestar) -> AsyncIterator[None]:
     """Run the runtime (migrations on the embedded default, the outbox relay) for the app's life."""
     runtime: ShopRuntime = app.state.runtime
     await runtime.start()
+    _tune_garbage_collector()
     try:
         yield
     finally:
         await runtime.stop()
+
+
+GC_GENERATION0_THRESHOLD = 50_000
+
+
+def _tune_garbage_collector() -> None:
+    """Keep the cyclic collector out of the request path.
+
+    Everything alive at start-up (modules, the app, the object graph) is moved
+    out of the collector's sight, and young collections run every 50,000
+    allocations instead of 700: with a thousand open websockets, full passes
+    over their objects stalled whole fan-outs for ~200 ms.
+    """
+    gc.collect()
+    gc.freeze()
+    _, gen1, gen2 = gc.get_threshold()
+    gc.set_threshold(GC_GENERATION0_THRESHOLD, gen1, gen2)
