@@ -47,7 +47,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 HOST = "127.0.0.1"
 ENDPOINTS: tuple[str, ...] = ("trivial", "product", "list")
@@ -853,27 +853,39 @@ def main(argv: list[str] | None = None) -> int:
         raise
     finally:
         server.stop()
-        if created_db:
-            try:
-                services.drop_database(database)
-                log(f"dropped database {database}")
-            except Exception as exc:
-                log(f"could not drop database {database}: {exc}")
+        release_resources(services, database=database if created_db else None,
+                          prefix=prefix, workdir=workdir, keep_workdir=failed)
+
+
+def release_resources(services: Services, *, database: str | None, prefix: str,
+                      workdir: Path, keep_workdir: bool) -> None:
+    """Drop the bench database and Redis keys; keep the logs only when the run failed.
+
+    Every step is attempted even if an earlier one fails, so a bench never
+    leaves a database or keys behind because of an unrelated error.
+    """
+    if database is not None:
         try:
-            log(f"deleted {services.delete_prefix(prefix)} Redis keys under {prefix!r}")
+            services.drop_database(database)
+            log(f"dropped database {database}")
         except Exception as exc:
-            log(f"could not delete Redis keys under {prefix!r}: {exc}")
-        if failed:
-            log(f"server log kept at {server.log_path}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+            log(f"could not drop database {database}: {exc}")
+    try:
+        log(f"deleted {services.delete_prefix(prefix)} Redis keys under {prefix!r}")
+    except Exception as exc:
+        log(f"could not delete Redis keys under {prefix!r}: {exc}")
+    if keep_workdir:
+        log(f"server logs kept under {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)  # unwinds through main's `finally`: clean-up still runs
 
 
-if __name__ == "__main__":
+def run_main(main: Callable[[], int]) -> NoReturn:
+    """Run a bench's main so that SIGTERM and Ctrl-C still clean up, and failures say why."""
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         sys.exit(main())
@@ -883,3 +895,7 @@ if __name__ == "__main__":
     except KeyboardInterrupt:
         log("interrupted")
         sys.exit(130)
+
+
+if __name__ == "__main__":
+    run_main(main)

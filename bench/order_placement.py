@@ -33,8 +33,6 @@ import json
 import os
 import random
 import secrets
-import shutil
-import signal
 import statistics
 import sys
 import tempfile
@@ -54,6 +52,8 @@ from catalog_read import (
     cpu_used,
     log,
     machine,
+    release_resources,
+    run_main,
     sqlalchemy_url,
 )
 
@@ -464,33 +464,9 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for server in servers:
             server.stop()
-        if created_db:
-            try:
-                services.drop_database(database)
-                log(f"dropped database {database}")
-            except Exception as exc:
-                log(f"could not drop database {database}: {exc}")
-        try:
-            log(f"deleted {services.delete_prefix(prefix)} Redis keys under {prefix!r}")
-        except Exception as exc:
-            log(f"could not delete Redis keys under {prefix!r}: {exc}")
-        if failed:
-            log(f"server logs kept under {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
-
-
-def _exit_on_sigterm(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)  # unwinds through main's `finally`: clean-up still runs
+        release_resources(services, database=database if created_db else None,
+                          prefix=prefix, workdir=workdir, keep_workdir=failed)
 
 
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    try:
-        sys.exit(main())
-    except BenchError as error:
-        log(f"FAILED: {error}")
-        sys.exit(1)
-    except KeyboardInterrupt:
-        log("interrupted")
-        sys.exit(130)
+    run_main(main)
