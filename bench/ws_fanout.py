@@ -41,12 +41,9 @@ import json
 import math
 import multiprocessing
 import os
-import re
 import resource
 import secrets
-import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -59,27 +56,23 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, cast
 
-HOST = "127.0.0.1"
+from catalog_read import (
+    HOST,
+    BenchError,
+    Services,
+    free_port,
+    log,
+    release_resources,
+    run_main,
+    sqlalchemy_url,
+)
+
 TARGET_P99_MS = 100.0
 INITIAL_STOCK = 1_000_000
 CONNECT_CONCURRENCY = 50
 """Clients connecting at once per client process (a burst of 1,000 SYNs overflows backlogs)."""
 DELIVERY_TIMEOUT_SECONDS = 10.0
 """How long to wait for every client to have every change before calling it missing."""
-
-
-class BenchError(RuntimeError):
-    """A step of the benchmark failed; the message says which and why."""
-
-
-def log(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 def raise_open_files_limit(needed: int) -> None:
@@ -95,58 +88,6 @@ def raise_open_files_limit(needed: int) -> None:
 
 
 # ------------------------------------------------------------------ services
-
-
-class Services:
-    """Admin access to PostgreSQL and Redis: create and drop the database, clean up keys."""
-
-    def __init__(self, admin_dsn: str, redis_url: str) -> None:
-        self.admin_dsn = admin_dsn
-        self.redis_url = redis_url
-
-    async def _pg(self, fn: Callable[[Any], Any]) -> Any:
-        import asyncpg  # type: ignore[import-untyped]
-
-        conn = await asyncpg.connect(self.admin_dsn, timeout=10)
-        try:
-            return await fn(conn)
-        finally:
-            await conn.close()
-
-    def create_database(self, name: str) -> None:
-        async def run(conn: Any) -> None:
-            await conn.execute(f'CREATE DATABASE "{name}"')
-
-        asyncio.run(self._pg(run))
-
-    def drop_database(self, name: str) -> None:
-        async def run(conn: Any) -> None:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-        asyncio.run(self._pg(run))
-
-    def delete_prefix(self, prefix: str) -> int:
-        import redis
-
-        escaped = re.sub(r"([*?\[\]\\])", r"\\\1", prefix)
-        client = redis.Redis.from_url(self.redis_url, socket_timeout=10)
-        deleted = 0
-        try:
-            batch = list(client.scan_iter(match=escaped + "*", count=1000))
-            for start in range(0, len(batch), 500):
-                deleted += int(client.unlink(*batch[start:start + 500]))
-        finally:
-            client.close()
-        return deleted
-
-
-def sqlalchemy_url(admin_dsn: str, database: str) -> str:
-    """postgresql://user@host:port/anything -> postgresql+asyncpg://user@host:port/<database>."""
-    scheme, rest = admin_dsn.split("://", 1)
-    if not scheme.startswith("postgres"):
-        raise BenchError(f"--admin-dsn must be a postgresql:// DSN, not {admin_dsn!r}")
-    netloc = rest.split("/", 1)[0].split("?", 1)[0]
-    return f"postgresql+asyncpg://{netloc}/{database}"
 
 
 # -------------------------------------------------------------------- servers
@@ -790,33 +731,9 @@ def main(argv: list[str] | None = None) -> int:
             worker.stop()
         for server in servers:
             server.stop()
-        if created_db:
-            try:
-                services.drop_database(database)
-                log(f"dropped database {database}")
-            except Exception as exc:
-                log(f"could not drop database {database}: {exc}")
-        try:
-            log(f"deleted {services.delete_prefix(prefix)} Redis keys under {prefix!r}")
-        except Exception as exc:
-            log(f"could not delete Redis keys under {prefix!r}: {exc}")
-        if failed:
-            log(f"server logs kept in {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
-
-
-def _exit_on_sigterm(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)  # unwinds through main's `finally`: clean-up still runs
+        release_resources(services, database=database if created_db else None,
+                          prefix=prefix, workdir=workdir, keep_workdir=failed)
 
 
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    try:
-        sys.exit(main())
-    except BenchError as error:
-        log(f"FAILED: {error}")
-        sys.exit(1)
-    except KeyboardInterrupt:
-        log("interrupted")
-        sys.exit(130)
+    run_main(main)

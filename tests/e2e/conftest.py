@@ -22,7 +22,15 @@ from shop.infrastructure.auth.passwords import Argon2PasswordHasher
 from shop.interfaces.http.app import create_app
 from shop.settings import Settings
 from tests.e2e.helpers import Catalog, serving
-from tests.e2e.shop_client import ADMIN_EMAIL, ADMIN_PASSWORD, ShopClient, bearer, with_accounts
+from tests.e2e.shop_client import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    Account,
+    ShopClient,
+    bearer,
+    cheap_runtime,
+    with_accounts,
+)
 
 
 @pytest.fixture(
@@ -69,3 +77,32 @@ async def embedded_client(sqlite_settings: Settings) -> AsyncIterator[AsyncTestC
 @pytest.fixture
 def catalog(client: AsyncTestClient[Litestar]) -> Catalog:
     return Catalog(client)
+
+
+# --- accounts and roles, for the order and inventory suites ----------------
+# Those modules override `settings` with `with_accounts(settings)` (a known
+# admin and JWT secret); these fixtures then run on their override.
+
+Client = AsyncTestClient[Litestar]
+
+
+@pytest.fixture
+async def api(settings: Settings) -> AsyncIterator[Client]:
+    """An anonymous client: every request says who it is (or that it is nobody)."""
+    async with serving(create_app(runtime=cheap_runtime(settings))) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def shop(api: Client) -> ShopClient:
+    return ShopClient(api)
+
+
+@pytest.fixture
+async def admin(shop: ShopClient) -> Account:
+    return await shop.admin()
+
+
+@pytest.fixture
+async def ann(shop: ShopClient) -> Account:
+    return await shop.customer("ann")

@@ -21,7 +21,7 @@ from litestar.testing import AsyncTestClient
 from shop.domain.inventory.stock import MAX_STOCK
 from shop.interfaces.http.app import create_app
 from shop.settings import Settings
-from tests.e2e.helpers import Json, assert_problem, serving
+from tests.e2e.helpers import Json, assert_problem
 from tests.e2e.shop_client import (
     INVENTORY,
     PRODUCTS,
@@ -43,28 +43,6 @@ FORGED = bearer("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4Iiwicm9sZSI6ImFkbWluIn0.c2lnbm
 def settings(settings: Settings) -> Settings:
     """Both profiles of tests/e2e/conftest.py, with a known admin and JWT secret."""
     return with_accounts(settings)
-
-
-@pytest.fixture
-async def api(settings: Settings) -> AsyncIterator[Client]:
-    """An anonymous client: every request says who it is (or that it is nobody)."""
-    async with serving(create_app(runtime=cheap_runtime(settings))) as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def shop(api: Client) -> ShopClient:
-    return ShopClient(api)
-
-
-@pytest.fixture
-async def admin(shop: ShopClient) -> Account:
-    return await shop.admin()
-
-
-@pytest.fixture
-async def ann(shop: ShopClient) -> Account:
-    return await shop.customer("ann")
 
 
 @pytest.fixture

@@ -54,32 +54,10 @@ def settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-async def api(settings: Settings) -> AsyncIterator[Client]:
-    """An anonymous client: every request says who it is (or that it is nobody)."""
-    async with serving(create_app(runtime=cheap_runtime(settings))) as test_client:
-        yield test_client
-
-
-@pytest.fixture
 async def live_api(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """The app in the test's own loop: concurrent requests really are concurrent."""
     async with serving_in_loop(cheap_runtime(settings)) as http:
         yield http
-
-
-@pytest.fixture
-def shop(api: Client) -> ShopClient:
-    return ShopClient(api)
-
-
-@pytest.fixture
-async def admin(shop: ShopClient) -> Account:
-    return await shop.admin()
-
-
-@pytest.fixture
-async def ann(shop: ShopClient) -> Account:
-    return await shop.customer("ann")
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
 
+from shop.application.catalog.handlers import product_view
 from shop.application.catalog.views import (
     CategoryView,
     Page,
@@ -561,23 +562,6 @@ class FakeProductCache:
 # --------------------------------------------------------------------------- read model
 
 
-def _product_view(product: Product, stock: Stock) -> ProductView:
-    return ProductView(
-        id=product.id,
-        name=product.name,
-        description=product.description,
-        price=product.price.amount,
-        currency=product.price.currency,
-        category_id=product.category_id,
-        stock=stock.on_hand,
-        sku=product.sku,
-        created_at=product.created_at,
-        updated_at=max(product.updated_at, stock.updated_at),
-        product_version=product.version,
-        stock_version=stock.version,
-    )
-
-
 def _category_view(category: Category) -> CategoryView:
     return CategoryView(
         id=category.id,
@@ -601,12 +585,12 @@ class FakeCatalogReadModel:
         stock = tables.stock.get(product_id)
         if product is None or stock is None or product_id in tables.removed_products:
             return None
-        return _product_view(product, stock)
+        return product_view(product, stock)
 
     async def products(self, criteria: ProductFilter, page: Page) -> PageOf[ProductView]:
         tables = self._store.tables
         matching = [
-            _product_view(p, tables.stock[p.id])
+            product_view(p, tables.stock[p.id])
             for p in tables.live_products()
             if p.id in tables.stock and _matches(p, criteria)
         ]
