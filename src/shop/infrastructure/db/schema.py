@@ -158,3 +158,13 @@ idempotency_keys = sa.Table(
     sa.Column("order_id", sa.Uuid(), nullable=False),
     sa.Column("created_at", UTCDateTime(), nullable=False),
 )
+
+processed_events = sa.Table(
+    "processed_events",
+    metadata,
+    # Which consumer applied which event: written in the same transaction as the
+    # consumer's effect, so a redelivered event is recognised and changes nothing.
+    sa.Column("consumer", sa.String(100), primary_key=True),
+    sa.Column("event_id", sa.Uuid(), primary_key=True),
+    sa.Column("processed_at", UTCDateTime(), nullable=False),
+)
