@@ -21,8 +21,9 @@ Usage (from the repository root):
 
 Everything it creates (a database `shop_bench_<hex>`, Redis keys under
 `shop-bench-<hex>:`, a temp dir with the server logs) is removed at the end,
-whatever happens. Traffic only ever goes to 127.0.0.1. Reuses the set-up and
-clean-up helpers of `catalog_read.py` (same directory).
+whatever happens. Traffic only ever goes to 127.0.0.1. The services, servers,
+CPU sampling and clean-up come from `harness.py` (same directory); this file
+is the scenario.
 """
 
 from __future__ import annotations
@@ -30,31 +31,28 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
-import secrets
 import statistics
-import sys
-import tempfile
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
-from catalog_read import (
-    HOST,
+from harness import (
     BenchError,
+    Deployment,
     Server,
-    Services,
+    add_common_arguments,
+    check_common_arguments,
     cpu_sample,
     cpu_used,
+    deployment,
     log,
     machine,
-    release_resources,
+    percentile,
+    print_machine,
     run_main,
-    sqlalchemy_url,
 )
 
 PASSWORD = "bench-password-1"
@@ -223,19 +221,12 @@ def oversell_check(products: list[dict[str, Any]], initial: int, state: dict[str
             "ok": all(r["ok"] for r in rows) and not negative and pending == 0}
 
 
-def percentile(values: list[float], share: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
-
-
 def latency_ms(values: list[float]) -> dict[str, float | None]:
     def ms(value: float | None) -> float | None:
         return None if value is None else round(value * 1000, 1)
 
-    return {"p50": ms(percentile(values, 0.50)), "p90": ms(percentile(values, 0.90)),
-            "p99": ms(percentile(values, 0.99)), "max": ms(max(values) if values else None),
+    return {"p50": ms(percentile(values, 50)), "p90": ms(percentile(values, 90)),
+            "p99": ms(percentile(values, 99)), "max": ms(max(values) if values else None),
             "mean": ms(statistics.fmean(values) if values else None)}
 
 
@@ -263,8 +254,7 @@ def print_report(report: dict[str, Any]) -> None:
           f" (budget {cfg['requests']}, max {cfg['max_seconds']} s) on {cfg['products']} hot"
           f" products of stock {cfg['stock']}; {cfg['servers']} server(s) x"
           f" {cfg['workers']} worker(s)")
-    m0, m1 = report["machine_before"], report["machine_after"]
-    print(f"machine: nproc={m0['nproc']}, loadavg before {m0['loadavg']}, after {m1['loadavg']}")
+    print_machine(report["machine_before"], report["machine_after"])
     print()
     print(f"placements (201): {s['orders_per_sec']:.1f} orders/s   all answers:"
           f" {s['requests_per_sec']:.1f} req/s   over {s['elapsed_seconds']:.1f} s")
@@ -341,14 +331,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--workers", type=int, default=1, help="shop serve --workers (default 1)")
     p.add_argument("--request-timeout", type=float, default=60.0)
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--json", action="store_true", help="print the results as JSON on stdout")
-    p.add_argument("--admin-dsn", default=f"postgresql://postgres@{HOST}:5432/postgres",
-                   help="PostgreSQL DSN used to create and drop the bench database")
-    p.add_argument("--redis-url", default=f"redis://{HOST}:6379/0")
-    p.add_argument("--shop", default=str(Path(sys.executable).parent / "shop"),
-                   help="the shop executable (default: the one next to this Python)")
-    p.add_argument("--ready-timeout", type=float, default=30.0)
+    add_common_arguments(p)
     args = p.parse_args(argv)
+    check_common_arguments(p, args)
     if min(args.customers, args.connections, args.requests, args.products, args.stock,
            args.max_lines, args.max_quantity, args.servers, args.workers) < 1:
         p.error("counts must be >= 1")
@@ -359,35 +344,33 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-async def run(args: argparse.Namespace, servers: list[Server], admin_email: str,
-              admin_password: str, tag: str, dsn: str) -> dict[str, Any]:
+async def run(args: argparse.Namespace, bench: Deployment) -> dict[str, Any]:
+    servers = bench.servers
     bases = [server.base for server in servers]
     async with httpx.AsyncClient(base_url=bases[0], timeout=60, trust_env=False) as http:
-        admin = await sign_in(http, admin_email, admin_password)
-        products = await seed_products(http, admin, args.products, args.stock, tag)
+        admin = await sign_in(http, bench.admin_email, bench.admin_password)
+        products = await seed_products(http, admin, args.products, args.stock, bench.tag)
         log(f"registering {args.customers} customers")
-        tokens = await register_customers(http, args.customers, tag)
+        tokens = await register_customers(http, args.customers, bench.tag)
     log(f"placing up to {args.requests} orders over {args.connections} connections"
         f" to {len(bases)} server(s)")
-    pgids = [s.pgid for s in servers]
-    cpu0 = [cpu_sample(pgid) for pgid in pgids]
+    groups = {"server": [s.pgid for s in servers]}
+    cpu0 = cpu_sample(groups)
     self0 = time.process_time()
     load = await place_orders(bases, tokens, products, args)
     self_cpu = time.process_time() - self0
-    cpu1 = [cpu_sample(pgid) for pgid in pgids]
-    used = [cpu_used(a, b) for a, b in zip(cpu0, cpu1, strict=True)]
-    server_cpu = sum(u["server"] for u in used)
+    used = cpu_used(cpu0, cpu_sample(groups), groups=("server", "redis", "postgres"))
     await asyncio.sleep(0.5)  # let any answer in flight settle before reading the database
-    state = await database_state(dsn)
+    state = await database_state(bench.database_dsn)
     return {
         "products": products,
         "summary": summarise(load),
         "oversell": oversell_check(products, args.stock, state, load),
         "orders_by_status": state["orders_by_status"],
         "cpu_percent": {
-            "server": round(100.0 * server_cpu / load.elapsed, 1),
-            "postgres": round(100.0 * used[0]["postgres"] / load.elapsed, 1),
-            "redis": round(100.0 * used[0]["redis"] / load.elapsed, 1),
+            "server": round(100.0 * used["server"] / load.elapsed, 1),
+            "postgres": round(100.0 * used["postgres"] / load.elapsed, 1),
+            "redis": round(100.0 * used["redis"] / load.elapsed, 1),
             "bench_client": round(100.0 * self_cpu / load.elapsed, 1),
         },
     }
@@ -395,50 +378,11 @@ async def run(args: argparse.Namespace, servers: list[Server], admin_email: str,
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    tag = secrets.token_hex(4)
-    database = f"shop_bench_{tag}"
-    prefix = f"shop-bench-{tag}:"
-    services = Services(args.admin_dsn, args.redis_url)
-    workdir = Path(tempfile.mkdtemp(prefix="shop-bench-orders-"))
-    admin_email = f"bench-admin-{tag}@example.com"
-    admin_password = secrets.token_urlsafe(18)
-    database_url = sqlalchemy_url(args.admin_dsn, database)
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("SHOP_")},
-        "SHOP_DATABASE_URL": database_url,
-        "SHOP_REDIS_URL": args.redis_url,
-        "SHOP_REDIS_PREFIX": prefix,
-        "SHOP_EVENTS_STREAM": f"{prefix}events",
-        "SHOP_ACCESS_LOG": "false",
-        "SHOP_LOG_LEVEL": "WARNING",
-        "SHOP_DATA_DIR": str(workdir / "data"),
-        "SHOP_JWT_SECRET": secrets.token_hex(32),
-        "SHOP_ADMIN_EMAIL": admin_email,
-        "SHOP_ADMIN_PASSWORD": admin_password,
-        "NO_PROXY": "*",
-    }
-    servers: list[Server] = []
-    created_db = False
-    failed = False
-    try:
-        machine_before = machine()
-        log(f"database {database}, Redis prefix {prefix!r}, logs under {workdir}")
-        services.create_database(database)
-        created_db = True
-        for i in range(args.servers):
-            (workdir / f"server-{i}").mkdir()
-            server = Server(args.shop, env, workdir / f"server-{i}")
-            servers.append(server)
-            if i == 0:
-                server.run_command("migrate")
-            server.start(args.workers, args.ready_timeout)
-            log(f"server {i} ready on {server.base}")
-        result = asyncio.run(run(args, servers, admin_email, admin_password, tag,
-                                 database_url.replace("postgresql+asyncpg://",
-                                                      "postgresql://", 1)))
-        for i, server in enumerate(servers):
-            if not server.alive():
-                raise BenchError(f"server {i} died during the run; log: {server.log_path}")
+    machine_before = machine()
+    with deployment(args, servers=args.servers, workers=args.workers, name="bench-orders") \
+            as bench:
+        result = asyncio.run(run(args, bench))
+        bench.check_alive()
         report = {
             "config": {k: getattr(args, k) for k in (
                 "customers", "connections", "requests", "max_seconds", "products", "stock",
@@ -449,23 +393,15 @@ def main(argv: list[str] | None = None) -> int:
         }
         server_errors = sum(n for status, n in report["summary"]["status_counts"].items()
                             if status.startswith("5") and status not in {"502", "503"})
-        report["server_error_kinds"] = error_kinds(servers) if server_errors else {}
+        report["server_error_kinds"] = error_kinds(bench.servers) if server_errors else {}
         if args.json:
             print(json.dumps(report, indent=2))
         else:
             print_report(report)
         if server_errors or not report["oversell"]["ok"]:
-            failed = True  # keep the logs
+            bench.keep_logs = True
             return 3
         return 0
-    except BaseException:
-        failed = True
-        raise
-    finally:
-        for server in servers:
-            server.stop()
-        release_resources(services, database=database if created_db else None,
-                          prefix=prefix, workdir=workdir, keep_workdir=failed)
 
 
 if __name__ == "__main__":

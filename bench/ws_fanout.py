@@ -36,35 +36,33 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import http.client
 import json
-import math
 import multiprocessing
-import os
 import resource
-import secrets
-import signal
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Any, cast
 
-from catalog_read import (
+from harness import (
     HOST,
     BenchError,
-    Services,
-    free_port,
+    Deployment,
+    Server,
+    add_common_arguments,
+    check_common_arguments,
+    cpu_percent,
+    cpu_sample,
+    cpu_used,
+    deployment,
     log,
-    release_resources,
+    machine,
+    percentile,
+    print_machine,
     run_main,
-    sqlalchemy_url,
 )
 
 TARGET_P99_MS = 100.0
@@ -87,155 +85,8 @@ def raise_open_files_limit(needed: int) -> None:
         raise BenchError(f"need {needed} open files, the hard limit is {hard}")
 
 
-# ------------------------------------------------------------------ services
-
-
-# -------------------------------------------------------------------- servers
-
-
-class Server:
-    """A `shop serve` process group with its log file and a keep-alive HTTP connection."""
-
-    def __init__(self, name: str, shop: str, env: dict[str, str], workdir: Path) -> None:
-        self.name = name
-        self.shop = shop
-        self.env = env
-        self.workdir = workdir
-        self.log_path = workdir / f"{name}.log"
-        self.process: subprocess.Popen[bytes] | None = None
-        self.port = 0
-        self._http: http.client.HTTPConnection | None = None
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://{HOST}:{self.port}/ws/inventory"
-
-    def run_command(self, *args: str) -> None:
-        with self.log_path.open("ab") as out:
-            done = subprocess.run([self.shop, *args], env=self.env, cwd=self.workdir,
-                                  stdout=out, stderr=subprocess.STDOUT,
-                                  stdin=subprocess.DEVNULL, timeout=120, check=False)
-        if done.returncode != 0:
-            raise BenchError(f"`shop {' '.join(args)}` failed ({done.returncode}):\n"
-                             f"{self.log_tail()}")
-
-    def start(self) -> None:
-        self.port = free_port()
-        with self.log_path.open("ab") as out:
-            self.process = subprocess.Popen(
-                [self.shop, "serve", "--host", HOST, "--port", str(self.port)],
-                env=self.env, cwd=self.workdir, stdout=out, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True,
-            )
-
-    def wait_ready(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        last = "no answer"
-        while time.monotonic() < deadline:
-            if self.process is None or self.process.poll() is not None:
-                raise BenchError(f"{self.name} exited during start-up:\n{self.log_tail()}")
-            try:
-                status, body = self.request("GET", "/health/ready")
-                if status == 200:
-                    return
-                last = f"{status} {body}"
-            except OSError as exc:
-                last = str(exc)
-                self._http = None
-            time.sleep(0.25)
-        raise BenchError(f"{self.name} not ready after {timeout:.0f} s ({last}):\n"
-                         f"{self.log_tail()}")
-
-    def request(self, method: str, path: str, body: Any = None,
-                token: str | None = None) -> tuple[int, Any]:
-        """One JSON request on this server's keep-alive connection."""
-        if self._http is None:
-            self._http = http.client.HTTPConnection(HOST, self.port, timeout=30)
-        headers = {"Accept": "application/json"}
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        try:
-            self._http.request(method, path, body=data, headers=headers)
-            response = self._http.getresponse()
-            raw = response.read()
-        except (OSError, http.client.HTTPException):
-            self._http.close()
-            self._http = None
-            raise
-        try:
-            return response.status, json.loads(raw) if raw else None
-        except ValueError:
-            return response.status, raw.decode(errors="replace")
-
-    @property
-    def pgid(self) -> int | None:
-        return self.process.pid if self.process and self.process.poll() is None else None
-
-    def stop(self) -> None:
-        if self._http is not None:
-            self._http.close()
-        if self.process is None:
-            return
-        pgid = self.process.pid  # start_new_session: the group id is the leader's pid
-        for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(pgid, sig)
-            try:
-                self.process.wait(timeout=wait)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pgid, signal.SIGKILL)  # no worker of the group outlives its leader
-
-    def log_tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
-
-
-# ------------------------------------------------------------------ CPU usage
-
-_CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_sample(server_groups: set[int], client_pids: set[int]) -> dict[int, tuple[str, float]]:
-    """pid -> (group, CPU seconds): the servers' process groups, the client processes (by
-    pid: they share the bench's own group), Redis and PostgreSQL."""
-    sample: dict[int, tuple[str, float]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            raw = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        comm = raw[raw.index("(") + 1: raw.rindex(")")]
-        rest = raw[raw.rindex(")") + 2:].split()
-        pgrp, cpu = int(rest[2]), (int(rest[11]) + int(rest[12])) / _CLK_TCK
-        if pgrp in server_groups:
-            sample[int(entry)] = ("servers", cpu)
-        elif int(entry) in client_pids:
-            sample[int(entry)] = ("clients", cpu)
-        elif comm.startswith("redis-server"):
-            sample[int(entry)] = ("redis", cpu)
-        elif comm.startswith("postgres"):
-            sample[int(entry)] = ("postgres", cpu)
-    return sample
-
-
-def cpu_percent(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]],
-                seconds: float) -> dict[str, float]:
-    totals: dict[str, float] = defaultdict(float)
-    for pid, (group, cpu) in after.items():
-        start = before.get(pid, (group, 0.0))[1]
-        totals[group] += max(0.0, cpu - start)
-    return {group: round(100 * used / seconds, 1) for group, used in sorted(totals.items())}
+def ws_url(server: Server) -> str:
+    return f"ws://{HOST}:{server.port}/ws/inventory"
 
 
 # -------------------------------------------------------------- client processes
@@ -438,13 +289,6 @@ def adjust(server: Server, token: str, product_id: str, stock_before: int) -> Ch
                   server=server.name)
 
 
-def percentile(values: list[float], pct: float) -> float:
-    """Nearest-rank percentile (no interpolation: p99 of 50 values is the 50th)."""
-    ordered = sorted(values)
-    rank = max(1, math.ceil(pct / 100 * len(ordered)))
-    return ordered[rank - 1]
-
-
 def merge(results: list[WorkerResult]) -> dict[int, list[float]]:
     merged: dict[int, list[float]] = defaultdict(list)
     for result in results:
@@ -524,19 +368,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--warmup", type=int, default=5, help="unmeasured changes first (default 5)")
     p.add_argument("--client-processes", type=int, default=2,
                    help="processes the clients are spread over (default 2)")
-    p.add_argument("--json", action="store_true", help="print the results as JSON on stdout")
-    p.add_argument("--admin-dsn", default=f"postgresql://postgres@{HOST}:5432/postgres",
-                   help="PostgreSQL DSN used to create and drop the bench database")
-    p.add_argument("--redis-url", default=f"redis://{HOST}:6379/0")
-    p.add_argument("--shop", default=str(Path(sys.executable).parent / "shop"),
-                   help="the shop executable (default: the one next to this Python)")
-    p.add_argument("--ready-timeout", type=float, default=60.0)
-    p.add_argument("--server-env", action="append", default=[], metavar="SHOP_X=VALUE",
-                   help="extra setting for the servers, e.g. SHOP_WS_HEARTBEAT_SECONDS=0 "
-                   "(repeatable)")
+    add_common_arguments(p, ready_timeout=60.0)
     args = p.parse_args(argv)
-    if any("=" not in item or not item.startswith("SHOP_") for item in args.server_env):
-        p.error("--server-env takes SHOP_NAME=value")
+    check_common_arguments(p, args)
     if min(args.clients, args.servers, args.changes, args.client_processes) < 1:
         p.error("--clients, --servers, --changes and --client-processes must be >= 1")
     if args.interval < 0 or args.burst < 0 or args.warmup < 0:
@@ -544,21 +378,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def machine() -> dict[str, Any]:
-    return {"nproc": len(os.sched_getaffinity(0)),
-            "loadavg": [round(x, 2) for x in os.getloadavg()]}
-
-
-def run(args: argparse.Namespace, servers: list[Server],
+def run(args: argparse.Namespace, bench: Deployment,
         workers: list[ClientProcess]) -> dict[str, Any]:
     """Everything between 'servers ready' and 'results in': the part that is measured."""
+    servers = bench.servers
     admin = servers[0]
-    status, body = admin.request("POST", "/api/v1/auth/token",
-                                 {"email": admin.env["SHOP_ADMIN_EMAIL"],
-                                  "password": admin.env["SHOP_ADMIN_PASSWORD"]})
-    if status != 200 or not isinstance(body, dict):
-        raise BenchError(f"admin sign-in answered {status}: {body}")
-    token = str(body["access_token"])
+    token = bench.admin_token()
     status, category = admin.request("POST", "/api/v1/categories", {"name": "Fan-out"}, token)
     if status != 201:
         raise BenchError(f"creating the category answered {status}: {category}")
@@ -569,7 +394,7 @@ def run(args: argparse.Namespace, servers: list[Server],
         raise BenchError(f"creating the product answered {status}: {product}")
     product_id = str(product["id"])
 
-    urls = [servers[i % len(servers)].ws_url for i in range(args.clients)]
+    urls = [ws_url(servers[i % len(servers)]) for i in range(args.clients)]
     for n in range(args.client_processes):
         workers.append(ClientProcess(urls[n::args.client_processes], product_id))
         workers[-1].start()
@@ -584,8 +409,8 @@ def run(args: argparse.Namespace, servers: list[Server],
         stock = adjust(servers[n % len(servers)], token, product_id, stock).stock
         time.sleep(args.interval)
 
-    server_groups = {s.pgid for s in servers if s.pgid}
-    client_pids = {w.process.pid for w in workers if w.process.pid}
+    server_groups = {"servers": [s.pgid for s in servers]}
+    client_pids = {"clients": [w.process.pid for w in workers]}
 
     def sample() -> dict[int, tuple[str, float]]:
         return cpu_sample(server_groups, client_pids)
@@ -597,7 +422,7 @@ def run(args: argparse.Namespace, servers: list[Server],
         paced.append(change)
         stock = change.stock
         time.sleep(args.interval)
-    cpu_paced = cpu_percent(cpu_before, sample(), time.monotonic() - wall_before)
+    cpu_paced = cpu_percent(cpu_used(cpu_before, sample()), time.monotonic() - wall_before)
 
     burst: list[Change] = []
     cpu_burst: dict[str, float] = {}
@@ -608,7 +433,7 @@ def run(args: argparse.Namespace, servers: list[Server],
             burst.append(change)
             stock = change.stock
         wait_for_deliveries(2.0)
-        cpu_burst = cpu_percent(cpu_before, sample(), time.monotonic() - wall_before)
+        cpu_burst = cpu_percent(cpu_used(cpu_before, sample()), time.monotonic() - wall_before)
     wait_for_deliveries(1.0)
 
     results: list[WorkerResult] = []
@@ -637,8 +462,7 @@ def print_report(report: dict[str, Any]) -> None:
     print(f"shop websocket fan-out: {cfg['clients']} clients on /ws/inventory, one product, "
           f"{cfg['servers']} servers (PostgreSQL + Redis), {cfg['client_processes']} client "
           "processes")
-    m0, m1 = report["machine_before"], report["machine_after"]
-    print(f"machine: nproc={m0['nproc']}, loadavg before {m0['loadavg']}, after {m1['loadavg']}")
+    print_machine(report["machine_before"], report["machine_after"])
     print()
     verdict = "MET" if lat["last_client_p99_ms"] < TARGET_P99_MS else "NOT MET"
     print(f"latency phase: {lat['changes']} changes, {cfg['interval']} s apart, alternating "
@@ -672,44 +496,15 @@ def print_report(report: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if not os.access(args.shop, os.X_OK):
-        raise BenchError(f"no shop executable at {args.shop}")
     raise_open_files_limit(2 * args.clients + 1024)
-
-    tag = secrets.token_hex(4)
-    database, prefix = f"shop_bench_{tag}", f"shop-bench-{tag}:"
-    services = Services(args.admin_dsn, args.redis_url)
-    workdir = Path(tempfile.mkdtemp(prefix="shop-bench-ws-"))
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("SHOP_")},
-        "SHOP_DATABASE_URL": sqlalchemy_url(args.admin_dsn, database),
-        "SHOP_REDIS_URL": args.redis_url,
-        "SHOP_REDIS_PREFIX": prefix,
-        "SHOP_EVENTS_STREAM": f"{prefix}events",
-        "SHOP_ACCESS_LOG": "false",
-        "SHOP_LOG_LEVEL": "WARNING",
-        "SHOP_DATA_DIR": str(workdir / "data"),
-        "SHOP_JWT_SECRET": secrets.token_hex(32),
-        "SHOP_ADMIN_EMAIL": f"bench-admin-{tag}@example.com",
-        "SHOP_ADMIN_PASSWORD": secrets.token_urlsafe(18),
-        "NO_PROXY": "*",
-        **dict(item.split("=", 1) for item in args.server_env),
-    }
-    servers = [Server(f"server-{n}", args.shop, env, workdir) for n in range(args.servers)]
+    machine_before = machine()
     workers: list[ClientProcess] = []
-    created_db = failed = False
-    try:
-        machine_before = machine()
-        log(f"database {database}, Redis prefix {prefix!r}, logs in {workdir}")
-        services.create_database(database)
-        created_db = True
-        servers[0].run_command("migrate")
-        # One after the other: servers starting together race to create the bench admin.
-        for server in servers:
-            server.start()
-            server.wait_ready(args.ready_timeout)
-        log("servers ready: " + ", ".join(f"{s.name} :{s.port}" for s in servers))
-        report = run(args, servers, workers)
+    with deployment(args, servers=args.servers, name="bench-ws") as bench:
+        try:
+            report = run(args, bench, workers)
+        finally:
+            for worker in workers:
+                worker.stop()
         report.update(config={k: getattr(args, k) for k in (
             "clients", "servers", "changes", "interval", "burst", "warmup", "client_processes",
             "server_env")},
@@ -720,19 +515,9 @@ def main(argv: list[str] | None = None) -> int:
             print_report(report)
         problems = report["latency"]["problems"] + report.get("burst", {}).get("problems", [])
         if problems or report["closed_by_server"]:
-            failed = True
+            bench.keep_logs = True
             return 1
         return 0
-    except BaseException:
-        failed = True
-        raise
-    finally:
-        for worker in workers:
-            worker.stop()
-        for server in servers:
-            server.stop()
-        release_resources(services, database=database if created_db else None,
-                          prefix=prefix, workdir=workdir, keep_workdir=failed)
 
 
 if __name__ == "__main__":
