@@ -1,12 +1,18 @@
-"""Catalog read benchmark: product read (Redis-cached) and product list against a trivial endpoint.
+"""Catalog read benchmark: product reads and list pages against the framework's own floor.
 
-Starts a real `shop serve` on the PostgreSQL + Redis profile, loads it with `wrk`
-and prints, measured in the same run and interleaved round by round:
+Starts a real `shop serve` on the PostgreSQL + Redis profile with a catalog of
+`--products` products (default 10,000) in a tree of seven categories, and a
+bare Litestar app on granian beside it, loads them with `wrk` and prints,
+measured in the same run and interleaved round by round:
 
-- requests/s, p50 and p99 latency of `GET /health/live` (the trivial endpoint),
-  `GET /api/v1/products/{id}` (served from the cache) and
-  `GET /api/v1/products?limit=20` (the list);
-- the ratios product/trivial (target >= 0.70) and list/trivial;
+- requests/s, p50 and p99 latency of `GET /health/live` on the shop (trivial)
+  and on the bare app (bare), `GET /api/v1/products/{id}` (served from the
+  cache), the list page `GET /api/v1/products?limit=20` (with its `total`),
+  and the same page filtered by category (subcategories included), by name
+  (`q`) and by price range;
+- the ratios against the targets of issue 11, each MET or NOT MET:
+  trivial/bare >= 0.60, product/trivial >= 0.85, list/trivial >= 0.50, and
+  every filtered page >= 0.50 of the plain one (within 2x);
 - per endpoint, what each request costs elsewhere: CPU of the server, of wrk, of
   Redis and of PostgreSQL, Redis commands per request and PostgreSQL
   transactions per request, so a reader can see what limits the figures.
@@ -14,7 +20,7 @@ and prints, measured in the same run and interleaved round by round:
 Usage (from the repository root):
 
     .venv/bin/python bench/catalog_read.py [--duration 10] [--connections 50]
-        [--threads 1] [--rounds 3] [--workers 1] [--json]
+        [--threads 1] [--rounds 3] [--workers 1] [--products 10000] [--json]
 
 Everything it creates (a database `shop_bench_<hex>`, Redis keys under
 `shop-bench-<hex>:`, a temp dir with the server log) is removed at the end,
@@ -27,10 +33,14 @@ The services, the server, CPU sampling, wrk and the clean-up come from
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import statistics
+import sys
 import time
+import uuid
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from harness import (
@@ -46,6 +56,7 @@ from harness import (
     cpu_used,
     deployment,
     ensure_wrk,
+    free_port,
     log,
     machine,
     parse_wrk,
@@ -54,47 +65,135 @@ from harness import (
     run_wrk,
 )
 
-ENDPOINTS: tuple[str, ...] = ("trivial", "product", "list")
-TARGET_RATIO = 0.70
+ENDPOINTS: tuple[str, ...] = (
+    "trivial", "bare", "product", "list", "list_category", "list_q", "list_price",
+)
+TARGETS: tuple[tuple[str, str, float], ...] = (
+    # (numerator, denominator, target of issue 11): req/s of one over the other, same run.
+    ("trivial", "bare", 0.60),
+    ("product", "trivial", 0.85),
+    ("list", "trivial", 0.50),
+    ("list_category", "list", 0.50),
+    ("list_q", "list", 0.50),
+    ("list_price", "list", 0.50),
+)
 # Above this share of failed requests (non-2xx/3xx plus socket errors) a run means nothing.
 MAX_ERROR_SHARE = 0.01
 
 
 # ------------------------------------------------------------------- the catalog
 
+CATEGORY_TREE: tuple[tuple[str, str | None], ...] = (
+    ("Bench", None), ("Home", "Bench"), ("Garden", "Bench"),
+    ("Kitchen", "Home"), ("Bath", "Home"), ("Tools", "Garden"), ("Plants", "Garden"),
+)
+"""(name, parent): a root, two branches, two leaves each; products spread over all seven."""
 
-def seed_catalog(server: Server, token: str, products: int, tag: str) -> list[str]:
-    status, body = server.request("POST", "/api/v1/categories", {"name": f"Bench {tag}"}, token)
-    if status != 201 or not isinstance(body, dict):
-        raise BenchError(f"creating the category answered {status}: {body}")
-    category_id = body["id"]
+_CLONE_PRODUCTS = """
+INSERT INTO products (id, name, description, price_minor, currency, category_id, sku,
+                      version, created_at, updated_at, deleted_at)
+SELECT gen_random_uuid(), 'Bench product ' || lpad(i::text, 5, '0'), t.description,
+       100 + (i * 37) % 5000, t.currency, c.ids[1 + i % c.n], $2 || '-' || i, t.version,
+       t.created_at - i * interval '1 millisecond', t.updated_at - i * interval '1 millisecond',
+       NULL
+FROM generate_series(1, $3::int) AS i,
+     (SELECT * FROM products WHERE id = $1) AS t,
+     (SELECT array_agg(id ORDER BY id) AS ids, count(*)::int AS n FROM categories) AS c
+"""
+_CLONE_STOCK = """
+INSERT INTO stock (product_id, on_hand, version, updated_at)
+SELECT p.id, t.on_hand, t.version, p.updated_at
+FROM products p, (SELECT * FROM stock WHERE product_id = $1) AS t
+WHERE NOT EXISTS (SELECT 1 FROM stock s WHERE s.product_id = p.id)
+"""
+
+
+def seed_catalog(bench: Deployment, token: str, products: int) -> tuple[list[str], dict[str, str]]:
+    """The category tree and one product per category through the API; the other products
+    cloned from one of them in SQL (creating 10,000 through the API would take minutes).
+
+    Returns the ids of the products made through the API and the category ids by name.
+    """
+    server = bench.servers[0]
+    category_ids: dict[str, str] = {}
+    for name, parent in CATEGORY_TREE:
+        body_in: dict[str, Any] = {"name": f"{name} {bench.tag}"}
+        if parent is not None:
+            body_in["parent_id"] = category_ids[parent]
+        status, body = server.request("POST", "/api/v1/categories", body_in, token)
+        if status != 201 or not isinstance(body, dict):
+            raise BenchError(f"creating the category {name} answered {status}: {body}")
+        category_ids[name] = str(body["id"])
     ids: list[str] = []
-    for i in range(products):
+    for i, name in enumerate(category_ids):
         payload = {
-            "name": f"Bench product {i:03d}",
+            "name": f"Bench product {name}",
             "price": "12.50",
-            "category_id": category_id,
+            "category_id": category_ids[name],
             "stock": 100,
-            "sku": f"BENCH-{tag}-{i:03d}",
+            "sku": f"BENCH-{bench.tag}-{i:03d}",
         }
         status, body = server.request("POST", "/api/v1/products", payload, token)
         if status != 201 or not isinstance(body, dict):
             raise BenchError(f"creating product {i} answered {status}: {body}")
         ids.append(str(body["id"]))
-    return ids
+    clones = products - len(ids)
+    if clones > 0:
+        asyncio.run(_clone(bench.database_dsn, ids[0], f"BENCH-{bench.tag}-C", clones))
+    return ids, category_ids
 
 
-def check_reads(server: Server, product_id: str, warm: int = 5) -> None:
+async def _clone(dsn: str, template: str, sku_prefix: str, count: int) -> None:
+    import asyncpg  # type: ignore[import-untyped]
+
+    conn = await asyncpg.connect(dsn, timeout=10)
+    try:
+        async with conn.transaction():
+            await conn.execute(_CLONE_PRODUCTS, uuid.UUID(template), sku_prefix, count)
+            await conn.execute(_CLONE_STOCK, uuid.UUID(template))
+        await conn.execute("ANALYZE products")
+        await conn.execute("ANALYZE stock")
+    finally:
+        await conn.close()
+
+
+def list_paths(category_ids: dict[str, str]) -> dict[str, str]:
+    """The unfiltered page and the filtered ones a shop front asks for most."""
+    return {
+        "list": "/api/v1/products?limit=20",
+        "list_category": f"/api/v1/products?limit=20&category_id={category_ids['Home']}",
+        "list_q": "/api/v1/products?limit=20&q=product%2001",
+        "list_price": "/api/v1/products?limit=20&min_price=10.00&max_price=20.00",
+    }
+
+
+def check_reads(server: Server, product_id: str, paths: dict[str, str], warm: int = 5) -> None:
     for _ in range(warm):
         status, body = server.request("GET", f"/api/v1/products/{product_id}")
         if status != 200 or not isinstance(body, dict) or body.get("id") != product_id:
             raise BenchError(f"GET product {product_id} answered {status}: {body}")
-    status, body = server.request("GET", "/api/v1/products?limit=20")
-    if status != 200 or not isinstance(body, dict) or len(body.get("items", [])) != 20:
-        raise BenchError(f"GET product list answered {status}: {str(body)[:500]}")
+    for name, path in paths.items():
+        if not name.startswith("list"):
+            continue
+        status, body = server.request("GET", path)
+        if status != 200 or not isinstance(body, dict) or len(body.get("items", [])) != 20:
+            raise BenchError(f"GET {path} answered {status}: {str(body)[:500]}")
+        log(f"{name}: {body['total']} products match")
     status, body = server.request("GET", "/health/live")
     if status != 200:
         raise BenchError(f"GET /health/live answered {status}: {body}")
+
+
+def start_bare_litestar(bench: Deployment, ready_timeout: float) -> Server:
+    """The reference server: `bare_litestar.py` on granian, in its own process group."""
+    script = Path(__file__).with_name("bare_litestar.py")
+    bare = Server("bare-litestar", sys.executable, bench.env, bench.workdir)
+    bench.servers.append(bare)  # stopped with the shop's servers
+    bare.port = free_port()
+    bare.env = {**bench.env, "PYTHONPATH": str(script.parent)}
+    bare.launch([sys.executable, str(script), "--port", str(bare.port)], "/health/live",
+                ready_timeout)
+    return bare
 
 
 # ------------------------------------------------------------------ measurement
@@ -115,9 +214,10 @@ def load(wrk: str, url: str, args: argparse.Namespace, duration: float) -> WrkRe
                              duration=duration))
 
 
-def measure(wrk: str, endpoint: str, url: str, rnd: int, args: argparse.Namespace,
-            bench: Deployment) -> Run:
-    server, services = bench.servers[0], bench.services
+def measure(wrk: str, endpoint: str, server: Server, path: str, rnd: int,
+            args: argparse.Namespace, bench: Deployment) -> Run:
+    """One wrk run on `server` (the shop, or the bare reference) and what it cost around it."""
+    services, url = bench.services, server.base + path
     groups = {"server": [server.pgid]}
     cpu0, wrk0 = cpu_sample(groups), children_cpu()
     redis0, pg0 = services.redis_commands(), services.pg_transactions(bench.database)
@@ -128,7 +228,7 @@ def measure(wrk: str, endpoint: str, url: str, rnd: int, args: argparse.Namespac
     time.sleep(1.1)  # PostgreSQL flushes backend statistics at most once a second
     redis1, pg1 = services.redis_commands(), services.pg_transactions(bench.database)
     if not server.alive():
-        raise BenchError(f"the server died during the {endpoint} run; log: {server.log_path}")
+        raise BenchError(f"{server.name} died during the {endpoint} run; log: {server.log_path}")
     if result.errors > MAX_ERROR_SHARE * max(result.requests, 1):
         raise BenchError(
             f"{endpoint}: {result.non_2xx_3xx} non-2xx/3xx answers and socket errors"
@@ -208,7 +308,7 @@ def print_report(report: dict[str, Any]) -> None:
     print_machine(report["machine_before"], report["machine_after"])
     print()
     header = (
-        f"{'endpoint':<10}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
+        f"{'endpoint':<15}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
         f"{'srv%':>7}{'wrk%':>7}{'redis%':>8}{'pg%':>6}{'redis/req':>11}{'pg tx/req':>11}"
     )
     print(header)
@@ -223,28 +323,25 @@ def print_report(report: dict[str, Any]) -> None:
             return "n/a" if value is None else format(value, fmt)
 
         print(
-            f"{endpoint:<10}{s['requests_per_sec']:>10.0f}{s['p50_ms']:>9.2f}{s['p99_ms']:>9.2f}"
+            f"{endpoint:<15}{s['requests_per_sec']:>10.0f}{s['p50_ms']:>9.2f}{s['p99_ms']:>9.2f}"
             f"{num(cpu.get('server'), '.0f'):>7}{num(cpu.get('wrk'), '.0f'):>7}"
             f"{num(cpu.get('redis'), '.0f'):>8}{num(cpu.get('postgres'), '.0f'):>6}"
             f"{num(s['redis_cmds_per_request'], '.2f'):>11}"
             f"{num(s['pg_xacts_per_request'], '.2f'):>11}"
         )
     for endpoint, path in report["paths"].items():
-        print(f"  {endpoint:<8} = GET {path}")
+        print(f"  {endpoint:<13} = GET {path}")
     print()
-    pr, lr = report["ratio_product_trivial"], report["ratio_list_trivial"]
-    verdict = "" if pr is None else ("  MET" if pr >= TARGET_RATIO else "  NOT MET")
+    for row in report["ratios"]:
+        value = row["ratio"]
+        verdict = "n/a" if value is None else ("MET" if value >= row["target"] else "NOT MET")
+        shown = "n/a" if value is None else format(value, ".2f")
+        print(f"ratio {row['name']:<22} = {shown:>5} (target >= {row['target']:.2f})"
+              f"  {verdict:<8} per round: {row['per_round']}")
     print(
-        f"ratio product/trivial = {pr if pr is None else format(pr, '.2f')}"
-        f" (target >= {TARGET_RATIO:.2f}){verdict}"
-        f"   per round: {report['ratio_product_trivial_per_round']}"
-    )
-    print(
-        f"ratio list/trivial = {lr if lr is None else format(lr, '.2f')}"
-        f"   per round: {report['ratio_list_trivial_per_round']}"
-    )
-    print(
-        "cpu% = share of one core during the run (srv = the server's whole process group;"
+        "bare = a bare Litestar app with one JSON route on granian (bench/bare_litestar.py);"
+        " list_* = the list page filtered (ratios: the filtered page over the plain one).\n"
+        "cpu% = share of one core during the run (srv = the loaded server's process group;"
         " redis/pg = every redis-server/postgres process on the machine);\n"
         "redis/req = Redis commands per request (every client of the shared Redis counts);"
         " pg tx/req = transactions per request in the bench database."
@@ -264,7 +361,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--warmup", type=int, default=2, help="seconds of unmeasured load per endpoint (default 2)"
     )
-    p.add_argument("--products", type=int, default=100, help="products to create (default 100)")
+    p.add_argument("--products", type=int, default=10_000,
+                   help="products in the catalog (default 10,000)")
     add_common_arguments(p)
     args = p.parse_args(argv)
     check_common_arguments(p, args)
@@ -272,53 +370,53 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.error("--threads must not exceed --connections")
     if min(args.duration, args.connections, args.threads, args.rounds, args.workers) < 1:
         p.error("--duration, --connections, --threads, --rounds and --workers must be >= 1")
-    if args.products < 20:
-        p.error("--products must be >= 20 (the list reads a page of 20)")
+    if args.products < 2000:
+        p.error("--products must be >= 2000 (every filtered page must fill a page of 20)")
     return args
 
 
 def scenario(args: argparse.Namespace, wrk: str, bench: Deployment) -> dict[str, Any]:
-    """Seed the catalog, warm up, run the interleaved rounds; the report of the run."""
-    server = bench.servers[0]
-    ids = seed_catalog(server, bench.admin_token(), args.products, bench.tag)
+    """Seed the catalog, start the reference, warm up, run the interleaved rounds."""
+    shop = bench.servers[0]
+    ids, category_ids = seed_catalog(bench, bench.admin_token(), args.products)
     product_id = ids[len(ids) // 2]
-    check_reads(server, product_id)
+    paths = {"trivial": "/health/live", "bare": "/health/live",
+             "product": f"/api/v1/products/{product_id}", **list_paths(category_ids)}
+    check_reads(shop, product_id, paths)
     cached = [k for k in bench.services.redis_keys(bench.prefix) if product_id in k]
-    log(f"{len(ids)} products; reading {product_id}; Redis keys naming it: {cached or 'none'}")
+    log(f"{args.products} products; reading {product_id}; Redis keys naming it: "
+        f"{cached or 'none'}")
+    bare = start_bare_litestar(bench, args.ready_timeout)
+    servers = {endpoint: bare if endpoint == "bare" else shop for endpoint in ENDPOINTS}
 
-    paths = {
-        "trivial": "/health/live",
-        "product": f"/api/v1/products/{product_id}",
-        "list": "/api/v1/products?limit=20",
-    }
     if args.warmup > 0:
         log(f"warm-up: {args.warmup} s per endpoint (not measured)")
         for endpoint in ENDPOINTS:
-            load(wrk, server.base + paths[endpoint], args, args.warmup)
+            load(wrk, servers[endpoint].base + paths[endpoint], args, args.warmup)
 
     runs: list[Run] = []
     for rnd in range(args.rounds):
         # Rotate the order each round so no endpoint always runs first or last.
-        order = ENDPOINTS[rnd % 3 :] + ENDPOINTS[: rnd % 3]
-        for endpoint in order:
-            run = measure(wrk, endpoint, server.base + paths[endpoint], rnd, args, bench)
+        shift = rnd % len(ENDPOINTS)
+        for endpoint in ENDPOINTS[shift:] + ENDPOINTS[:shift]:
+            run = measure(wrk, endpoint, servers[endpoint], paths[endpoint], rnd, args, bench)
             runs.append(run)
             log(
-                f"round {rnd + 1}/{args.rounds} {endpoint:<8}"
+                f"round {rnd + 1}/{args.rounds} {endpoint:<14}"
                 f" {run.wrk.requests_per_sec:>9.0f} req/s  p50 {run.wrk.p50_ms:.2f} ms"
                 f"  p99 {run.wrk.p99_ms:.2f} ms  cpu {run.cpu_percent}"
             )
 
     summary = summarise(runs)
-    pr, lr = ratio(summary, "product"), ratio(summary, "list")
+    ratios = []
+    for num, den, target in TARGETS:
+        value = ratio(summary, num, den)
+        ratios.append({"name": f"{num}/{den}", "ratio": None if value is None else round(value, 3),
+                       "target": target, "per_round": per_round_ratios(runs, num, den)})
     return {
         "paths": paths,
         "summary": summary,
-        "ratio_product_trivial": None if pr is None else round(pr, 3),
-        "ratio_list_trivial": None if lr is None else round(lr, 3),
-        "ratio_product_trivial_per_round": per_round_ratios(runs, "product"),
-        "ratio_list_trivial_per_round": per_round_ratios(runs, "list"),
-        "target_ratio": TARGET_RATIO,
+        "ratios": ratios,
         "runs": [asdict(r) for r in runs],
     }
 

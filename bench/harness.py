@@ -330,8 +330,12 @@ class Server:
     def start(self, workers: int, ready_timeout: float) -> None:
         """`shop serve --workers N` on a free port, in its own process group; wait until ready."""
         self.port = free_port()
-        cmd = [self.shop, "serve", "--host", HOST, "--port", str(self.port),
-               "--workers", str(workers)]
+        self.launch([self.shop, "serve", "--host", HOST, "--port", str(self.port),
+                     "--workers", str(workers)], "/health/ready", ready_timeout)
+
+    def launch(self, cmd: list[str], ready_path: str, ready_timeout: float) -> None:
+        """Start `cmd` (listening on `self.port`) in its own process group; wait for
+        `GET ready_path` to answer 200. Also serves the reference servers of a benchmark."""
         with self.log_path.open("ab") as out:
             out.write(f"\n$ {' '.join(cmd)}\n".encode())
             out.flush()
@@ -339,9 +343,9 @@ class Server:
                 cmd, env=self.env, cwd=self.workdir, stdout=out, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True,
             )
-        self._wait_ready(ready_timeout)
+        self._wait_ready(ready_path, ready_timeout)
 
-    def _wait_ready(self, timeout: float) -> None:
+    def _wait_ready(self, path: str, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         last = "no answer"
         while time.monotonic() < deadline:
@@ -350,7 +354,7 @@ class Server:
                 raise BenchError(f"{self.name} exited with {code} during start-up;"
                                  f" log: {self.log_path}\n{self.log_tail()}")
             try:
-                status, body = self.request("GET", "/health/ready")
+                status, body = self.request("GET", path)
                 if status == 200:
                     return
                 last = f"{status} {body}"
