@@ -586,6 +586,8 @@ class WrkResult:
     requests: int
     p50_ms: float
     p99_ms: float
+    seconds: float = 0.0
+    """How long wrk ran (its "N requests in X" line)."""
     non_2xx_3xx: int = 0
     socket_errors: dict[str, int] = field(default_factory=dict)
 
@@ -597,7 +599,7 @@ class WrkResult:
 def parse_wrk(output: str) -> WrkResult:
     """Parse the text `wrk --latency` prints; raise BenchError if a needed figure is missing."""
     rps = re.search(r"^Requests/sec:\s+([0-9.]+)", output, re.MULTILINE)
-    total = re.search(r"^\s*(\d+) requests in ", output, re.MULTILINE)
+    total = re.search(rf"^\s*(\d+) requests in {_DURATION}", output, re.MULTILINE)
     p50 = re.search(rf"^\s+50(?:\.0+)?%\s+{_DURATION}\s*$", output, re.MULTILINE)
     p99 = re.search(rf"^\s+99(?:\.0+)?%\s+{_DURATION}\s*$", output, re.MULTILINE)
     if not (rps and total and p50 and p99):
@@ -607,6 +609,7 @@ def parse_wrk(output: str) -> WrkResult:
         requests=int(total.group(1)),
         p50_ms=float(p50.group(1)) * _UNIT_TO_MS[p50.group(2)],
         p99_ms=float(p99.group(1)) * _UNIT_TO_MS[p99.group(2)],
+        seconds=float(total.group(2)) * _UNIT_TO_MS[total.group(3)] / 1000,
     )
     non2xx = re.search(r"^\s*Non-2xx or 3xx responses:\s+(\d+)", output, re.MULTILINE)
     if non2xx:
