@@ -628,9 +628,12 @@ def parse_wrk(output: str) -> WrkResult:
 
 def run_wrk(wrk: str, url: str, *, threads: int, connections: int, duration: float,
             extra: Iterable[str] = ()) -> str:
-    """Run `wrk --latency` against `url` and return its output (`extra`: e.g. a Lua script)."""
+    """Run `wrk --latency` against `url` and return its output (`extra`: e.g. a Lua script).
+
+    wrk's own 2 s timeout would count a slow answer as a socket error: 30 s here.
+    """
     cmd = [wrk, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration))}s",
-           "--latency", *extra, url]
+           "--latency", "--timeout", "30s", *extra, url]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60,
                           check=False)
     if done.returncode != 0:
