@@ -13,6 +13,10 @@ from datetime import timedelta
 from dependency_injector import containers, providers
 from redis.asyncio import Redis
 
+from shop.application.analytics.query_handlers import SummaryPolicy
+from shop.application.analytics.rebuild import RebuildAnalytics
+from shop.application.analytics.sales_projection import SalesProjection
+from shop.application.analytics.stock_projection import ProductStockProjection
 from shop.application.clock import SystemClock
 from shop.application.customers.handlers import TokenPolicy
 from shop.application.wiring import build_message_bus
@@ -26,6 +30,9 @@ from shop.infrastructure.auth.tokens import build_token_service
 from shop.infrastructure.cache.memory import InMemoryProductCache
 from shop.infrastructure.cache.near import NearProductCache
 from shop.infrastructure.cache.redis import RedisProductCache
+from shop.infrastructure.db.analytics_projections import SqlProjectionStore
+from shop.infrastructure.db.analytics_read_model import SqlAnalyticsReadModel
+from shop.infrastructure.db.analytics_rebuild import SqlProjectionRebuilder
 from shop.infrastructure.db.catalog_read_model import SqlCatalogReadModel
 from shop.infrastructure.db.customer_read_model import SqlCustomerReadModel
 from shop.infrastructure.db.engine import build_engine
@@ -98,6 +105,11 @@ def payment_gateway(settings: Settings, redis: Redis | None) -> FakePaymentGatew
                               RedisChargeStore(redis, f"{settings.redis_prefix}refunds:"))
 
 
+def summary_policy(settings: Settings) -> SummaryPolicy:
+    return SummaryPolicy(low_stock_threshold=settings.low_stock_threshold,
+                         cache_seconds=settings.analytics_cache_seconds)
+
+
 def token_policy(settings: Settings) -> TokenPolicy:
     return TokenPolicy(refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_seconds))
 
@@ -116,6 +128,15 @@ class Container(containers.DeclarativeContainer):
     order_read_model = providers.Singleton(SqlOrderReadModel, engine)
     inventory_read_model = providers.Singleton(SqlInventoryReadModel, engine)
     payment_gateway = providers.Singleton(payment_gateway, settings, redis)
+
+    analytics_read_model = providers.Singleton(SqlAnalyticsReadModel, engine)
+    """Also the `ProductSalesHistory` (daily units per product) that forecasts read."""
+    projection_store = providers.Singleton(SqlProjectionStore, engine, clock)
+    sales_projection = providers.Singleton(SalesProjection, projection_store)
+    product_stock_projection = providers.Singleton(ProductStockProjection, projection_store)
+    rebuild_analytics = providers.Singleton(RebuildAnalytics, providers.Singleton(
+        SqlProjectionRebuilder, engine))
+    summary_policy = providers.Singleton(summary_policy, settings)
 
     password_hasher = providers.Singleton(Argon2PasswordHasher)
     token_service = providers.Singleton(build_token_service, settings, clock)
@@ -147,5 +168,7 @@ class Container(containers.DeclarativeContainer):
         inventory_read_model=inventory_read_model,
         payment_gateway=payment_gateway,
         payment_timeout_seconds=settings.provided.payment_timeout_seconds,
+        analytics_read_model=analytics_read_model,
+        summary_policy=summary_policy,
         clock=clock,
     )

@@ -74,6 +74,11 @@ class Settings:
     """Server ping interval; a client silent for a whole interval after a ping is closed
     (4408). 0 turns pings off."""
 
+    low_stock_threshold: int = 5
+    """A product with this many units or fewer is low on stock (analytics, notifications)."""
+    analytics_cache_seconds: float = 0.5
+    """How long one process reuses an analytics summary per window (0 turns it off)."""
+
     log_level: str = "INFO"
     log_format: str = "json"
     """`json` for machines, `console` for humans."""

@@ -6,6 +6,9 @@ in-memory fakes. One table of handlers, so nothing can be wired twice.
 
 from __future__ import annotations
 
+from shop.application.analytics.ports import AnalyticsReadModel
+from shop.application.analytics.queries import GetSalesSummary
+from shop.application.analytics.query_handlers import GetSalesSummaryHandler, SummaryPolicy
 from shop.application.catalog import commands as cc
 from shop.application.catalog import queries as cq
 from shop.application.catalog.event_handlers import InvalidateCachedProduct
@@ -79,7 +82,9 @@ def build_message_bus(
     inventory_read_model: InventoryReadModel,
     payment_gateway: PaymentGateway,
     payment_timeout_seconds: float,
+    analytics_read_model: AnalyticsReadModel,
     clock: Clock,
+    summary_policy: SummaryPolicy | None = None,
 ) -> MessageBus:
     invalidate = InvalidateCachedProduct(product_cache)
     issuer = TokenIssuer(token_service, token_policy, clock)
@@ -118,6 +123,7 @@ def build_message_bus(
             oq.GetOrder: GetOrderHandler(order_read_model),
             oq.ListOrders: ListOrdersHandler(order_read_model),
             oq.GetStock: GetStockHandler(inventory_read_model),
+            GetSalesSummary: GetSalesSummaryHandler(analytics_read_model, clock, summary_policy),
         },
         event_handlers={
             ProductUpdated: [invalidate.on_product_changed],

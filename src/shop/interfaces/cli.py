@@ -1,4 +1,4 @@
-"""The `shop` command: serve, worker, migrate, seed-demo, create-admin.
+"""The `shop` command: serve, worker, migrate, seed-demo, create-admin, analytics rebuild.
 
 Settings come from `SHOP_*` variables (see `shop.settings.Settings`); flags
 only cover what differs per invocation (host, port, workers).
@@ -18,6 +18,7 @@ from shop.application.customers.commands import EnsureAdmin
 from shop.bootstrap import bootstrap, build_runtime
 from shop.domain.shared.errors import DomainError
 from shop.infrastructure.observability.logging import configure_logging
+from shop.interfaces.analytics_rebuild import rebuild_analytics
 from shop.interfaces.demo_catalog import seed_demo_catalog
 from shop.settings import Settings
 
@@ -37,6 +38,12 @@ def _parser() -> argparse.ArgumentParser:
 
     admin = commands.add_parser("create-admin", help="ensure an admin account exists")
     admin.add_argument("--email", required=True, help="the admin's email")
+
+    analytics = commands.add_parser("analytics", help="the analytics projections")
+    analytics_commands = analytics.add_subparsers(dest="analytics_command", required=True,
+                                                  metavar="ACTION")
+    analytics_commands.add_parser(
+        "rebuild", help="recompute every analytics projection from the orders and stock")
     return parser
 
 
@@ -54,6 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_seed_demo(settings))
     if args.command == "create-admin":
         return asyncio.run(_create_admin(settings, args.email))
+    if args.command == "analytics":
+        return asyncio.run(rebuild_analytics(settings))
     raise AssertionError(f"unhandled command {args.command}")  # argparse refuses others
 
 

@@ -30,6 +30,8 @@ class ProductCreated(ProductEvent):
 @dataclass(frozen=True, kw_only=True)
 class ProductUpdated(ProductEvent):
     changed: tuple[str, ...]
+    name: str
+    """The product's name after the update, so read models never have to ask the catalog."""
 
 
 @dataclass(frozen=True, kw_only=True)

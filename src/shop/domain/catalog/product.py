@@ -107,7 +107,8 @@ class Product(EventRecorder):
             self.version += 1
             self.updated_at = now
             self.record(
-                ProductUpdated(product_id=self.id, version=self.version, changed=tuple(changed))
+                ProductUpdated(product_id=self.id, version=self.version, changed=tuple(changed),
+                               name=self.name)
             )
         return tuple(changed)
 

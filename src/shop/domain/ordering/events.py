@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from shop.domain.shared.events import DomainEvent
@@ -25,6 +26,8 @@ class OrderPlaced(OrderEvent):
     total: str
     currency: str
     lines: tuple[dict[str, Any], ...]
+    placed_at: datetime
+    """The order's own creation time (its `created_at`), which sales are dated by."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -135,6 +135,7 @@ class Order(EventRecorder):
                  "line_total": str(line.line_total.amount)}
                 for line in order.lines
             ),
+            placed_at=now,
         ))
         return order
 

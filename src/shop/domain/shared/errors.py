@@ -71,3 +71,12 @@ class RateLimited(DomainError):
     def __init__(self, detail: str, retry_after: int) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class InvalidParameter(InvalidValue):
+    """A request parameter that parses but breaks a rule (a reversed date window).
+
+    Answered like a malformed parameter (400), not like a refused body value (422).
+    """
+
+    title = "Invalid parameter"

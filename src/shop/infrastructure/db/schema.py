@@ -168,3 +168,74 @@ processed_events = sa.Table(
     sa.Column("event_id", sa.Uuid(), primary_key=True),
     sa.Column("processed_at", UTCDateTime(), nullable=False),
 )
+
+# --- analytics: read models kept by event consumers (shop.application.analytics) ---
+
+analytics_orders = sa.Table(
+    "analytics_orders",
+    metadata,
+    # Each order as the sales projection follows it; placement columns stay NULL
+    # until its OrderPlaced is seen (a status event may arrive first).
+    sa.Column("order_id", sa.Uuid(), primary_key=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("placed_at", UTCDateTime(), nullable=True),
+    sa.Column("currency", sa.String(3), nullable=True),
+    sa.Column("total_minor", sa.BigInteger(), nullable=True),
+    sa.Index("ix_analytics_orders_placed_at", "placed_at"),
+)
+
+analytics_order_lines = sa.Table(
+    "analytics_order_lines",
+    metadata,
+    sa.Column("order_id", sa.Uuid(), primary_key=True),
+    sa.Column("line_no", sa.Integer(), primary_key=True, autoincrement=False),
+    sa.Column("product_id", sa.Uuid(), nullable=False),
+    sa.Column("quantity", sa.Integer(), nullable=False),
+    sa.Column("revenue_minor", sa.BigInteger(), nullable=False),
+)
+
+analytics_sales_daily = sa.Table(
+    "analytics_sales_daily",
+    metadata,
+    # Paid and Shipped orders by the UTC day they were placed.
+    sa.Column("day", sa.Date(), primary_key=True),
+    sa.Column("currency", sa.String(3), primary_key=True),
+    sa.Column("revenue_minor", sa.BigInteger(), nullable=False),
+    sa.Column("orders", sa.Integer(), nullable=False),
+    sa.Column("units", sa.Integer(), nullable=False),
+)
+
+analytics_product_sales_daily = sa.Table(
+    "analytics_product_sales_daily",
+    metadata,
+    # Units and revenue of each product per UTC day (Paid and Shipped orders):
+    # also the demand history that stock-out forecasts read.
+    sa.Column("day", sa.Date(), primary_key=True),
+    sa.Column("product_id", sa.Uuid(), primary_key=True),
+    sa.Column("currency", sa.String(3), primary_key=True),
+    sa.Column("units", sa.Integer(), nullable=False),
+    sa.Column("revenue_minor", sa.BigInteger(), nullable=False),
+    sa.Index("ix_analytics_product_sales_daily_product_id_day", "product_id", "day"),
+)
+
+analytics_orders_by_status_daily = sa.Table(
+    "analytics_orders_by_status_daily",
+    metadata,
+    # How many of the orders placed on a UTC day are in each status now.
+    sa.Column("day", sa.Date(), primary_key=True),
+    sa.Column("status", sa.String(16), primary_key=True),
+    sa.Column("orders", sa.Integer(), nullable=False),
+)
+
+analytics_product_stock = sa.Table(
+    "analytics_product_stock",
+    metadata,
+    # Every product's name and stock on hand, each kept at its newest version.
+    sa.Column("product_id", sa.Uuid(), primary_key=True),
+    sa.Column("name", sa.Unicode(200), nullable=True),
+    sa.Column("deleted", sa.Boolean(), nullable=False),
+    sa.Column("product_version", sa.Integer(), nullable=False),
+    sa.Column("stock", sa.Integer(), nullable=False),
+    sa.Column("stock_version", sa.Integer(), nullable=False),
+    sa.Index("ix_analytics_product_stock_stock", "stock"),
+)

@@ -20,6 +20,7 @@ from shop.bootstrap import ShopRuntime, build_runtime
 from shop.infrastructure.observability.logging import configure_logging
 from shop.interfaces.http.auth import provide_principal
 from shop.interfaces.http.controllers import (
+    AnalyticsController,
     AuthController,
     CategoryController,
     CustomerController,
@@ -73,6 +74,7 @@ def _route_handlers(settings: Settings) -> list[ControllerRouterHandler]:
         CustomerController,
         InventoryController,
         OrderController,
+        AnalyticsController,
         swagger_assets_router(),
     ]
     if settings.metrics_enabled:

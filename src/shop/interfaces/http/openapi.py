@@ -33,6 +33,7 @@ TAGS: Final = (
     Tag(name="customers", description="Profiles; the customer list is for admins."),
     Tag(name="inventory", description="Stock levels; changes are admin-only."),
     Tag(name="orders", description="Placing, paying, shipping and cancelling orders."),
+    Tag(name="analytics", description="Sales figures from the analytics projections; admins."),
     Tag(name="operations", description="Liveness, readiness and Prometheus metrics."),
 )
 

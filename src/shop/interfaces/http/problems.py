@@ -28,6 +28,7 @@ from shop.domain.shared.errors import (
     Conflict,
     DomainError,
     Forbidden,
+    InvalidParameter,
     InvalidValue,
     NotFound,
     RateLimited,
@@ -43,6 +44,7 @@ INTERNAL_ERROR_DETAIL: Final = "The server failed to answer this request; it has
 _DOMAIN_STATUSES: Final[tuple[tuple[type[DomainError], HTTPStatus], ...]] = (
     (NotFound, HTTPStatus.NOT_FOUND),
     (Conflict, HTTPStatus.CONFLICT),
+    (InvalidParameter, HTTPStatus.BAD_REQUEST),
     (InvalidValue, HTTPStatus.UNPROCESSABLE_ENTITY),
     (Unauthenticated, HTTPStatus.UNAUTHORIZED),
     (Forbidden, HTTPStatus.FORBIDDEN),

@@ -1,5 +1,6 @@
 """One controller per resource: parse the request, send a command or query, present the result."""
 
+from shop.interfaces.http.controllers.analytics import AnalyticsController
 from shop.interfaces.http.controllers.auth import AuthController
 from shop.interfaces.http.controllers.categories import CategoryController
 from shop.interfaces.http.controllers.customers import CustomerController
@@ -10,6 +11,7 @@ from shop.interfaces.http.controllers.orders import OrderController
 from shop.interfaces.http.controllers.products import ProductController
 
 __all__ = [
+    "AnalyticsController",
     "AuthController",
     "CategoryController",
     "CustomerController",
