@@ -2,13 +2,20 @@
 
 Whole days come from the daily projections; the partial days at a
 timestamp window's edges come from the tracked orders placed in them, added
-up with the same arithmetic the projections use. Answers are kept for
-`cache_seconds` per window, so a dashboard polled by many browsers (or a
-benchmark) costs the database one summary per window and period.
+up with the same arithmetic the projections use.
+
+Answers are kept per window for `cache_seconds`, so a dashboard open in many
+browsers (or a benchmark) costs the database one summary per window and
+period. Concurrent requests for a window being computed share that one
+computation; once an answer is older than `cache_seconds` (but younger than
+`stale_seconds`) it is still answered while one fresh computation runs in the
+background, so requests never queue behind the database.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -36,6 +43,10 @@ from shop.domain.shared.money import Money, validate_currency
 UNKNOWN_PRODUCT = "(unknown product)"
 CACHED_WINDOWS = 64
 
+log = logging.getLogger("shop.analytics")
+
+WindowKey = tuple[datetime, datetime, str]
+
 
 @dataclass(frozen=True)
 class SummaryPolicy:
@@ -43,6 +54,14 @@ class SummaryPolicy:
     top_products: int = 10
     low_stock_products: int = 10
     cache_seconds: float = 0.5
+    stale_seconds: float = 5.0
+    """Up to this age an expired answer is still given while a fresh one is computed."""
+
+
+@dataclass(frozen=True)
+class _Cached:
+    computed_at: datetime
+    summary: SalesSummary
 
 
 class GetSalesSummaryHandler:
@@ -51,29 +70,48 @@ class GetSalesSummaryHandler:
         self._read = read_model
         self._clock = clock
         self._policy = policy or SummaryPolicy()
-        self._cache: OrderedDict[tuple[datetime, datetime, str],
-                                 tuple[datetime, SalesSummary]] = OrderedDict()
+        self._cache: OrderedDict[WindowKey, _Cached] = OrderedDict()
+        self._computing: dict[WindowKey, asyncio.Future[SalesSummary]] = {}
 
     async def __call__(self, query: GetSalesSummary) -> SalesSummary:
         currency = validate_currency(query.currency)
         now = self._clock.now()
         window = SalesWindow.resolve(query.start, query.end, now)
+        if self._policy.cache_seconds <= 0:
+            return await self._summary(window, currency)
         key = (window.start, window.end, currency)
         cached = self._cache.get(key)
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        summary = await self._summary(window, currency)
-        self._remember(key, now + timedelta(seconds=self._policy.cache_seconds), summary)
-        return summary
+        if cached is not None:
+            age = now - cached.computed_at
+            if age < timedelta(seconds=self._policy.cache_seconds):
+                return cached.summary
+            if age < timedelta(seconds=self._policy.stale_seconds):
+                self._compute_once(key, window)
+                return cached.summary
+        return await asyncio.shield(self._compute_once(key, window))
 
-    def _remember(self, key: tuple[datetime, datetime, str], expires: datetime,
-                  summary: SalesSummary) -> None:
-        if self._policy.cache_seconds <= 0:
-            return
-        self._cache[key] = (expires, summary)
+    def _compute_once(self, key: WindowKey, window: SalesWindow) -> asyncio.Future[SalesSummary]:
+        """The window's computation in flight, started if there is none."""
+        running = self._computing.get(key)
+        if running is None:
+            running = asyncio.ensure_future(self._compute_and_keep(key, window))
+            self._computing[key] = running
+            running.add_done_callback(lambda done: self._finished(key, done))
+        return running
+
+    async def _compute_and_keep(self, key: WindowKey, window: SalesWindow) -> SalesSummary:
+        computed_at = self._clock.now()
+        summary = await self._summary(window, key[2])
+        self._cache[key] = _Cached(computed_at, summary)
         self._cache.move_to_end(key)
         while len(self._cache) > CACHED_WINDOWS:
             self._cache.popitem(last=False)
+        return summary
+
+    def _finished(self, key: WindowKey, done: asyncio.Future[SalesSummary]) -> None:
+        self._computing.pop(key, None)
+        if not done.cancelled() and done.exception() is not None:
+            log.warning("computing an analytics summary failed", exc_info=done.exception())
 
     async def _summary(self, window: SalesWindow, currency: str) -> SalesSummary:
         partial = await self._partial_figures(window)
