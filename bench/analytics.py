@@ -28,39 +28,36 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import secrets
 import statistics
 import subprocess
-import sys
-import tempfile
 import time
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
-from catalog_read import (
-    HOST,
-    MAX_ERROR_SHARE,
+from harness import (
     BenchError,
+    Deployment,
     Server,
-    Services,
     WrkResult,
-    admin_token,
+    add_common_arguments,
+    check_common_arguments,
     children_cpu,
+    cpu_percent,
     cpu_sample,
     cpu_used,
+    deployment,
     ensure_wrk,
-    http,
     log,
     machine,
     parse_wrk,
-    release_resources,
+    print_machine,
     run_main,
-    sqlalchemy_url,
+    run_wrk,
 )
 from sales_history import load_sales_history
 
+MAX_ERROR_SHARE = 0.01
+REBUILD_TIMEOUT_SECONDS = 1800
 ENDPOINTS = ("product", "summary")
 TARGET_RATIO = 0.5
 
@@ -76,30 +73,28 @@ class Run:
 
 def wrk_run(wrk: str, url: str, token: str, args: argparse.Namespace, seconds: float
             ) -> WrkResult:
-    cmd = [wrk, f"-t{args.threads}", f"-c{args.connections}", f"-d{max(1, round(seconds))}s",
-           "--latency", "-H", f"Authorization: Bearer {token}", url]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, check=False)
-    if done.returncode != 0:
-        raise BenchError(f"wrk failed ({done.returncode}):\n{done.stderr}")
-    return parse_wrk(done.stdout)
+    return parse_wrk(run_wrk(wrk, url, threads=args.threads, connections=args.connections,
+                             duration=seconds,
+                             extra=["-H", f"Authorization: Bearer {token}"]))
 
 
 def measure(wrk: str, endpoint: str, url: str, token: str, rnd: int, args: argparse.Namespace,
-            server: Server, services: Services, database: str) -> Run:
-    cpu0, wrk0 = cpu_sample(server.pgid), children_cpu()
-    pg0 = services.pg_transactions(database)
+            bench: Deployment) -> Run:
+    server = bench.servers[0]
+    groups = {"server": [server.pgid]}
+    cpu0, wrk0 = cpu_sample(groups), children_cpu()
+    pg0 = bench.services.pg_transactions(bench.database)
     started = time.monotonic()
     result = wrk_run(wrk, url, token, args, args.duration)
     elapsed = time.monotonic() - started
-    cpu1, wrk1 = cpu_sample(server.pgid), children_cpu()
+    cpu1, wrk1 = cpu_sample(groups), children_cpu()
     time.sleep(1.1)  # PostgreSQL flushes backend statistics at most once a second
-    pg1 = services.pg_transactions(database)
-    if not server.alive():
-        raise BenchError(f"the server died during the {endpoint} run; log: {server.log_path}")
+    pg1 = bench.services.pg_transactions(bench.database)
+    bench.check_alive()
     if result.errors > MAX_ERROR_SHARE * max(result.requests, 1):
         raise BenchError(f"{endpoint}: {result.errors} failed requests of {result.requests}: "
                          f"these figures mean nothing; see {server.log_path}")
-    cpu = {k: round(100.0 * v / elapsed, 1) for k, v in cpu_used(cpu0, cpu1).items()}
+    cpu = cpu_percent(cpu_used(cpu0, cpu1, ("server", "redis", "postgres")), elapsed)
     cpu["wrk"] = round(100.0 * (wrk1 - wrk0) / elapsed, 1)
     per_request = None if pg0 is None or pg1 is None else round(
         (pg1 - pg0) / max(result.requests, 1), 3)
@@ -125,15 +120,14 @@ def load_history(database_url: str, args: argparse.Namespace) -> float:
 
 
 def check_answers(server: Server, token: str) -> tuple[str, dict[str, Any]]:
-    status, body = http("GET", f"{server.base}/api/v1/analytics/summary", token=token,
-                        timeout=60)
+    status, body = server.request("GET", "/api/v1/analytics/summary", token=token)
     if status != 200 or not isinstance(body, dict):
         raise BenchError(f"the summary answered {status}: {str(body)[:300]}")
     if not body["top_products"]:
         raise BenchError("the summary of the last 30 days has no top products: nothing loaded?")
     product_id = str(body["top_products"][0]["product_id"])
     for _ in range(5):
-        status, product = http("GET", f"{server.base}/api/v1/products/{product_id}")
+        status, product = server.request("GET", f"/api/v1/products/{product_id}")
         if status != 200:
             raise BenchError(f"GET product answered {status}: {product}")
     return product_id, body
@@ -163,8 +157,7 @@ def print_report(report: dict[str, Any]) -> None:
           f"{cfg['products']} products; wrk -t{cfg['threads']} -c{cfg['connections']} "
           f"-d{cfg['duration']}s, {cfg['rounds']} interleaved rounds, medians; "
           f"SHOP_ANALYTICS_CACHE_SECONDS={cfg['cache_seconds']}")
-    m0, m1 = report["machine_before"], report["machine_after"]
-    print(f"machine: nproc={m0['nproc']}, loadavg before {m0['loadavg']}, after {m1['loadavg']}")
+    print_machine(report["machine_before"], report["machine_after"])
     print(f"loading the orders: {report['load_seconds']:.1f} s; "
           f"`shop analytics rebuild`: {report['rebuild_seconds']:.1f} s")
     print(f"30-day summary: revenue {report['revenue']}, {report['orders_count']} orders")
@@ -200,94 +193,84 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--cache-seconds", type=float, default=0.5,
                    help="SHOP_ANALYTICS_CACHE_SECONDS of the server (default 0.5; 0: off)")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--admin-dsn", default=f"postgresql://postgres@{HOST}:5432/postgres")
-    p.add_argument("--redis-url", default=f"redis://{HOST}:6379/0")
-    p.add_argument("--shop", default=str(Path(sys.executable).parent / "shop"))
-    p.add_argument("--ready-timeout", type=float, default=60.0)
-    return p.parse_args(argv)
+    add_common_arguments(p, ready_timeout=60.0)
+    args = p.parse_args(argv)
+    check_common_arguments(p, args)
+    args.server_env.append(f"SHOP_ANALYTICS_CACHE_SECONDS={args.cache_seconds}")
+    return args
+
+
+def rebuild(bench: Deployment, server: Server) -> float:
+    """`shop analytics rebuild` (longer than the harness's 120 s command limit on big loads)."""
+    started = time.monotonic()
+    with server.log_path.open("ab") as out:
+        out.write(b"\n$ shop analytics rebuild\n")
+        out.flush()
+        done = subprocess.run([server.shop, "analytics", "rebuild"], env=bench.env,
+                              cwd=bench.workdir, stdout=out, stderr=subprocess.STDOUT,
+                              stdin=subprocess.DEVNULL, timeout=REBUILD_TIMEOUT_SECONDS,
+                              check=False)
+    if done.returncode != 0:
+        raise BenchError(f"`shop analytics rebuild` failed; log: {server.log_path}")
+    return time.monotonic() - started
+
+
+def scenario(args: argparse.Namespace, wrk: str, bench: Deployment) -> dict[str, Any]:
+    server = Server("server-0", args.shop, bench.env, bench.workdir)
+    bench.servers.append(server)
+    server.run_command("migrate")
+    load_seconds = load_history(bench.env["SHOP_DATABASE_URL"], args)
+    rebuild_seconds = rebuild(bench, server)
+    log(f"rebuild took {rebuild_seconds:.1f} s")
+    server.start(1, args.ready_timeout)
+    token = bench.admin_token()
+    product_id, first = check_answers(server, token)
+    paths = {"product": f"/api/v1/products/{product_id}",
+             "summary": "/api/v1/analytics/summary"}
+    for endpoint in ENDPOINTS:
+        wrk_run(wrk, server.base + paths[endpoint], token, args, args.warmup)
+    runs: list[Run] = []
+    for rnd in range(args.rounds):
+        for endpoint in ENDPOINTS if rnd % 2 == 0 else ENDPOINTS[::-1]:
+            run = measure(wrk, endpoint, server.base + paths[endpoint], token, rnd, args, bench)
+            runs.append(run)
+            log(f"round {rnd + 1}/{args.rounds} {endpoint:<8} "
+                f"{run.wrk.requests_per_sec:>9.0f} req/s  p50 {run.wrk.p50_ms:.2f} ms  "
+                f"cpu {run.cpu_percent}  pg tx/req {run.pg_xacts_per_request}")
+    summary = summarise(runs)
+    per_round = []
+    for rnd in range(args.rounds):
+        by = {r.endpoint: r.wrk.requests_per_sec for r in runs if r.round == rnd}
+        per_round.append(round(by["summary"] / by["product"], 3))
+    return {
+        "load_seconds": round(load_seconds, 1), "rebuild_seconds": round(rebuild_seconds, 1),
+        "revenue": first["revenue"], "orders_count": first["orders_count"],
+        "paths": paths, "summary": summary,
+        "ratio_summary_product": round(summary["summary"]["requests_per_sec"]
+                                       / summary["product"]["requests_per_sec"], 3),
+        "ratio_per_round": per_round, "target_ratio": TARGET_RATIO,
+        "runs": [asdict(r) for r in runs],
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     wrk = ensure_wrk()
-    tag = secrets.token_hex(4)
-    database, prefix = f"shop_bench_{tag}", f"shop-bench-{tag}:"
-    services = Services(args.admin_dsn, args.redis_url)
-    workdir = Path(tempfile.mkdtemp(prefix="shop-bench-"))
-    admin_email, admin_password = f"bench-admin-{tag}@example.com", secrets.token_urlsafe(18)
-    database_url = sqlalchemy_url(args.admin_dsn, database)
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("SHOP_")},
-        "SHOP_DATABASE_URL": database_url, "SHOP_REDIS_URL": args.redis_url,
-        "SHOP_REDIS_PREFIX": prefix, "SHOP_EVENTS_STREAM": f"{prefix}events",
-        "SHOP_ACCESS_LOG": "false", "SHOP_LOG_LEVEL": "WARNING",
-        "SHOP_DATA_DIR": str(workdir / "data"), "SHOP_JWT_SECRET": secrets.token_hex(32),
-        "SHOP_ADMIN_EMAIL": admin_email, "SHOP_ADMIN_PASSWORD": admin_password,
-        "SHOP_ANALYTICS_CACHE_SECONDS": str(args.cache_seconds), "NO_PROXY": "*",
+    machine_before = machine()
+    with deployment(args, servers=0, name="analytics") as bench:
+        result = scenario(args, wrk, bench)
+        machine_after = machine()
+    report = {
+        "config": {k: getattr(args, k) for k in ("orders", "days", "products", "duration",
+                                                 "connections", "threads", "rounds",
+                                                 "cache_seconds")},
+        "machine_before": machine_before, "machine_after": machine_after, **result,
     }
-    server = Server(args.shop, env, workdir)
-    created, failed = False, False
-    try:
-        machine_before = machine()
-        log(f"database {database}, Redis prefix {prefix!r}, log {server.log_path}")
-        services.create_database(database)
-        created = True
-        server.run_command("migrate")
-        load_seconds = load_history(database_url, args)
-        started = time.monotonic()
-        server.run_command("analytics", "rebuild")
-        rebuild_seconds = time.monotonic() - started
-        log(f"rebuild took {rebuild_seconds:.1f} s")
-        server.start(1, args.ready_timeout)
-        token = admin_token(server, admin_email, admin_password)
-        if token is None:
-            raise BenchError("the bench admin cannot sign in")
-        product_id, first = check_answers(server, token)
-        paths = {"product": f"/api/v1/products/{product_id}",
-                 "summary": "/api/v1/analytics/summary"}
-        for endpoint in ENDPOINTS:
-            wrk_run(wrk, server.base + paths[endpoint], token, args, args.warmup)
-        runs: list[Run] = []
-        for rnd in range(args.rounds):
-            order = ENDPOINTS if rnd % 2 == 0 else ENDPOINTS[::-1]
-            for endpoint in order:
-                run = measure(wrk, endpoint, server.base + paths[endpoint], token, rnd, args,
-                              server, services, database)
-                runs.append(run)
-                log(f"round {rnd + 1}/{args.rounds} {endpoint:<8} "
-                    f"{run.wrk.requests_per_sec:>9.0f} req/s  p50 {run.wrk.p50_ms:.2f} ms  "
-                    f"cpu {run.cpu_percent}  pg tx/req {run.pg_xacts_per_request}")
-        summary = summarise(runs)
-        per_round = []
-        for rnd in range(args.rounds):
-            by = {r.endpoint: r.wrk.requests_per_sec for r in runs if r.round == rnd}
-            per_round.append(round(by["summary"] / by["product"], 3))
-        report = {
-            "config": {**{k: getattr(args, k) for k in ("orders", "days", "products",
-                                                        "duration", "connections", "threads",
-                                                        "rounds", "cache_seconds")}},
-            "machine_before": machine_before, "machine_after": machine(),
-            "load_seconds": round(load_seconds, 1), "rebuild_seconds": round(rebuild_seconds, 1),
-            "revenue": first["revenue"], "orders_count": first["orders_count"],
-            "paths": paths, "summary": summary,
-            "ratio_summary_product": round(summary["summary"]["requests_per_sec"]
-                                           / summary["product"]["requests_per_sec"], 3),
-            "ratio_per_round": per_round, "target_ratio": TARGET_RATIO,
-            "runs": [asdict(r) for r in runs],
-        }
-        if args.json:
-            print(json.dumps(report, indent=2))
-        else:
-            print_report(report)
-        return 0
-    except BaseException:
-        failed = True
-        raise
-    finally:
-        server.stop()
-        release_resources(services, database=database if created else None, prefix=prefix,
-                          workdir=workdir, keep_workdir=failed)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print_report(report)
+    return 0
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from shop.interfaces.http.dto.analytics import (
     EDGE_SCHEMA,
     SalesSummaryResponse,
     parse_edge,
+    present_summary,
 )
 from shop.interfaces.http.problems import error_responses
 
@@ -59,4 +60,4 @@ class AnalyticsController(Controller):
                       currency: Currency = DEFAULT_CURRENCY) -> SalesSummaryResponse:
         query = GetSalesSummary(start=parse_edge(window_start, "from"),
                                 end=parse_edge(window_end, "to"), currency=currency)
-        return SalesSummaryResponse.from_view(await bus.ask(query))
+        return present_summary(await bus.ask(query))

@@ -100,3 +100,25 @@ class SalesSummaryResponse(msgspec.Struct, kw_only=True):
             revenue_by_day=[DayRevenueResponse(date=d.day, revenue=money_text(d.revenue.amount),
                                                orders=d.orders) for d in view.revenue_by_day],
         )
+
+
+_PRESENTED: dict[int, tuple[SalesSummary, SalesSummaryResponse]] = {}
+PRESENTED_MAX = 64
+
+
+def present_summary(view: SalesSummary) -> SalesSummaryResponse:
+    """The wire form of a summary, built once per answer.
+
+    While an answer is cached the handler hands out the same view object, so
+    its wire form (some fifty structs for 30 days) is reused instead of being
+    rebuilt for every request; the entry keeps the view alive, so its id is
+    never reused while it is here.
+    """
+    found = _PRESENTED.get(id(view))
+    if found is not None and found[0] is view:
+        return found[1]
+    response = SalesSummaryResponse.from_view(view)
+    if len(_PRESENTED) >= PRESENTED_MAX:
+        _PRESENTED.clear()
+    _PRESENTED[id(view)] = (view, response)
+    return response
