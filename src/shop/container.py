@@ -21,6 +21,7 @@ from shop.application.clock import SystemClock
 from shop.application.customers.handlers import TokenPolicy
 from shop.application.wiring import build_message_bus
 from shop.infrastructure.auth.passwords import Argon2PasswordHasher
+from shop.infrastructure.auth.reset_mail import EmlFilePasswordResetNotifier
 from shop.infrastructure.auth.throttle import (
     InMemoryLoginThrottle,
     RedisLoginThrottle,
@@ -30,6 +31,7 @@ from shop.infrastructure.auth.tokens import build_token_service
 from shop.infrastructure.cache.memory import InMemoryProductCache
 from shop.infrastructure.cache.near import NearProductCache
 from shop.infrastructure.cache.redis import RedisProductCache
+from shop.infrastructure.db.account_status import SqlAccountStatus
 from shop.infrastructure.db.analytics_projections import SqlProjectionStore
 from shop.infrastructure.db.analytics_read_model import SqlAnalyticsReadModel
 from shop.infrastructure.db.analytics_rebuild import SqlProjectionRebuilder
@@ -110,6 +112,12 @@ def summary_policy(settings: Settings) -> SummaryPolicy:
                          cache_seconds=settings.analytics_cache_seconds)
 
 
+def password_reset_notifier(settings: Settings) -> EmlFilePasswordResetNotifier:
+    """Interim: reset emails as `.eml` files in `<data_dir>/mail` until the notification
+    service's Mailer (SMTP when SHOP_SMTP_URL is set) takes this port over."""
+    return EmlFilePasswordResetNotifier(settings.data_dir / "mail", settings.mail_from)
+
+
 def token_policy(settings: Settings) -> TokenPolicy:
     return TokenPolicy(refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_seconds))
 
@@ -142,6 +150,9 @@ class Container(containers.DeclarativeContainer):
     token_service = providers.Singleton(build_token_service, settings, clock)
     login_throttle = providers.Singleton(login_throttle, settings, redis)
     token_policy = providers.Singleton(token_policy, settings)
+    password_reset_notifier = providers.Singleton(password_reset_notifier, settings)
+    account_status = providers.Singleton(
+        SqlAccountStatus, engine, ttl_seconds=settings.provided.account_status_cache_seconds)
 
     event_publisher = providers.Singleton(event_publisher, settings, redis)
     relay_lock = providers.Singleton(relay_lock, settings, redis)
@@ -164,6 +175,8 @@ class Container(containers.DeclarativeContainer):
         token_service=token_service,
         login_throttle=login_throttle,
         token_policy=token_policy,
+        password_reset_notifier=password_reset_notifier,
+        account_status=account_status,
         order_read_model=order_read_model,
         inventory_read_model=inventory_read_model,
         payment_gateway=payment_gateway,

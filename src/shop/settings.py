@@ -57,6 +57,12 @@ class Settings:
     """RS256: PEM public key used to verify."""
     access_token_ttl_seconds: int = 900
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
+    account_status_cache_seconds: float = 5.0
+    """How long a process trusts its last look at an account's status: a disabled
+    account's access tokens (and open `/ws/orders` feeds) stop working at most this
+    long after it was disabled."""
+    mail_from: str = "shop@localhost"
+    """The sender of the emails the shop sends."""
     login_window_seconds: int = 900
     login_max_failures_per_account: int = 5
     login_max_failures_per_client: int = 50

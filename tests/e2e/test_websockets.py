@@ -13,10 +13,12 @@ so anything it should not have received would have come first.
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import jwt
 import pytest
 
 from shop.settings import Settings
@@ -27,11 +29,13 @@ from tests.e2e.feeds import (
     Account,
     FeedClient,
     ShopApi,
+    bearer,
 )
 from tests.e2e.servers import ServerProcess, running_servers
 
 HEARTBEAT_SECONDS = 1.0
 MAX_SUBSCRIPTIONS = 100
+ACCOUNT_CHECK_SECONDS = 0.5
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +45,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
         data_dir=root / "data", admin_email=ADMIN_EMAIL, admin_password=ADMIN_PASSWORD,
         jwt_secret=JWT_SECRET, ws_heartbeat_seconds=HEARTBEAT_SECONDS,
         ws_max_subscriptions=MAX_SUBSCRIPTIONS, outbox_poll_seconds=0.05,
+        account_status_cache_seconds=ACCOUNT_CHECK_SECONDS,
     )
     with running_servers(1, settings, root / "logs") as (only,):
         yield only
@@ -257,6 +262,47 @@ async def test_the_order_feed_closes_with_4401_when_the_token_is_missing(
     server: ServerProcess,
 ) -> None:
     async with FeedClient.connect(f"{server.ws_url}/ws/orders") as feed:
+        closed = await feed.closed()
+    assert closed.code == 4401
+
+
+def short_lived_token(account: Account, seconds: int) -> str:
+    """An access token of `account` as the server signs them, expiring in `seconds`."""
+    now = int(time.time())
+    claims = {"iss": "shop", "sub": account.id, "role": "customer", "iat": now,
+              "exp": now + seconds, "jti": uuid.uuid4().hex}
+    return jwt.encode(claims, JWT_SECRET, algorithm="HS256")
+
+
+async def test_an_open_order_feed_is_closed_with_4401_when_its_token_expires(
+    server: ServerProcess, api: ShopApi,
+) -> None:
+    customer = await api.customer()
+    async with FeedClient.connect(orders_url(server, short_lived_token(customer, 2))) as feed:
+        closed = await feed.closed()
+    assert (closed.code, closed.reason) == (4401, "the access token expired")
+
+
+async def test_an_open_order_feed_is_closed_with_4401_when_its_account_is_disabled(
+    server: ServerProcess, api: ShopApi, admin: Account,
+) -> None:
+    customer = await api.customer()
+    async with FeedClient.connect(orders_url(server, customer.token)) as feed:
+        response = await api.http.patch(f"/api/v1/customers/{customer.id}",
+                                        json={"disabled": True}, headers=bearer(admin.token))
+        assert response.status_code == 200, response.text
+        closed = await feed.closed()
+    assert (closed.code, closed.reason) == (4401, "the account was disabled")
+
+
+async def test_the_order_feed_refuses_the_token_of_a_disabled_account(
+    server: ServerProcess, api: ShopApi, admin: Account,
+) -> None:
+    customer = await api.customer()
+    response = await api.http.patch(f"/api/v1/customers/{customer.id}",
+                                    json={"disabled": True}, headers=bearer(admin.token))
+    assert response.status_code == 200, response.text
+    async with FeedClient.connect(orders_url(server, customer.token)) as feed:
         closed = await feed.closed()
     assert closed.code == 4401
 

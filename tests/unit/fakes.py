@@ -30,10 +30,15 @@ from shop.application.catalog.views import (
     ProductView,
 )
 from shop.application.customers.handlers import TokenPolicy
-from shop.application.customers.ports import CustomerRepository, RefreshTokenRepository
+from shop.application.customers.ports import (
+    CustomerRepository,
+    PasswordResetTokenRepository,
+    RefreshTokenRepository,
+)
 from shop.application.customers.views import (
     AccessToken,
     CustomerView,
+    PasswordResetRecord,
     Principal,
     RefreshTokenRecord,
 )
@@ -104,6 +109,7 @@ class Tables:
     stock: dict[uuid.UUID, Stock] = field(default_factory=dict)
     customers: dict[uuid.UUID, Customer] = field(default_factory=dict)
     refresh_tokens: dict[uuid.UUID, RefreshTokenRecord] = field(default_factory=dict)
+    password_resets: dict[uuid.UUID, PasswordResetRecord] = field(default_factory=dict)
     orders: dict[uuid.UUID, Order] = field(default_factory=dict)
     idempotency: dict[tuple[uuid.UUID, str], IdempotencyRecord] = field(default_factory=dict)
 
@@ -345,6 +351,38 @@ class FakeRefreshTokenRepository(_Repository):
                 record.revoked_at = now
                 self._uow.wrote("refresh_tokens", record.id, None)
 
+    async def revoke_all(self, customer_id: uuid.UUID, now: datetime) -> None:
+        for record in self._tables.refresh_tokens.values():
+            if record.customer_id == customer_id and record.revoked_at is None:
+                record.revoked_at = now
+                self._uow.wrote("refresh_tokens", record.id, None)
+
+
+class FakePasswordResetTokenRepository(_Repository):
+    async def add(self, record: PasswordResetRecord) -> None:
+        self._tables.password_resets[record.id] = copy.copy(record)
+        self._uow.wrote("password_resets", record.id, None)
+
+    async def find(self, token_hash: str) -> PasswordResetRecord | None:
+        for record in self._tables.password_resets.values():
+            if record.token_hash == token_hash:
+                return copy.copy(record)
+        return None
+
+    async def spend(self, token_id: uuid.UUID, now: datetime) -> bool:
+        record = self._tables.password_resets.get(token_id)
+        if record is None or record.used_at is not None:
+            return False
+        record.used_at = now
+        self._uow.wrote("password_resets", token_id, None)
+        return True
+
+    async def spend_all(self, customer_id: uuid.UUID, now: datetime) -> None:
+        for record in self._tables.password_resets.values():
+            if record.customer_id == customer_id and record.used_at is None:
+                record.used_at = now
+                self._uow.wrote("password_resets", record.id, None)
+
 
 class FakeOrderRepository(_Repository):
     def __init__(self, uow: FakeUnitOfWork) -> None:
@@ -412,6 +450,7 @@ class FakeUnitOfWork:
         self.stock: StockRepository = FakeStockRepository(self)
         self.customers: CustomerRepository = FakeCustomerRepository(self)
         self.refresh_tokens: RefreshTokenRepository = FakeRefreshTokenRepository(self)
+        self.password_resets: PasswordResetTokenRepository = FakePasswordResetTokenRepository(self)
         self.orders: OrderRepository = FakeOrderRepository(self)
         self.idempotency: IdempotencyRepository = FakeIdempotencyRepository(self)
         self._tables: Tables | None = None
@@ -692,6 +731,40 @@ class FakeLoginThrottle:
             del self.failures[key]
 
 
+@dataclass(frozen=True)
+class SentReset:
+    customer_id: uuid.UUID
+    email: str
+    token: str
+    expires_at: datetime
+
+
+class FakePasswordResetNotifier:
+    """Keeps every reset it was asked to send, token included, for the test to use."""
+
+    def __init__(self) -> None:
+        self.sent: list[SentReset] = []
+
+    async def send_reset(self, customer_id: uuid.UUID, email: str, token: str,
+                         expires_at: datetime) -> None:
+        self.sent.append(SentReset(customer_id, email, token, expires_at))
+
+
+class FakeAccountStatus:
+    """Answers from the committed customers, and counts what it was told to forget."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self.forgotten: list[uuid.UUID] = []
+
+    async def is_active(self, customer_id: uuid.UUID) -> bool:
+        customer = self._store.tables.customers.get(customer_id)
+        return customer is not None and not customer.is_disabled
+
+    def forget(self, customer_id: uuid.UUID) -> None:
+        self.forgotten.append(customer_id)
+
+
 class FakeCustomerReadModel:
     def __init__(self, store: Store) -> None:
         self._store = store
@@ -898,6 +971,8 @@ class FakeShop:
     gateway: FakePaymentGateway
     order_read_model: FakeOrderReadModel
     inventory_read_model: FakeInventoryReadModel
+    reset_notifier: FakePasswordResetNotifier
+    account_status: FakeAccountStatus
 
 
 def build_fake_shop(
@@ -921,6 +996,8 @@ def build_fake_shop(
     the_gateway = gateway if gateway is not None else FakePaymentGateway()
     order_read_model = FakeOrderReadModel(the_store)
     inventory_read_model = FakeInventoryReadModel(the_store)
+    reset_notifier = FakePasswordResetNotifier()
+    account_status = FakeAccountStatus(the_store)
     ports: dict[str, Any] = {
         "uow_factory": uow_factory,
         "catalog_read_model": catalog_read_model,
@@ -935,6 +1012,8 @@ def build_fake_shop(
         "inventory_read_model": inventory_read_model,
         "payment_gateway": the_gateway,
         "payment_timeout_seconds": payment_timeout_seconds,
+        "password_reset_notifier": reset_notifier,
+        "account_status": account_status,
     }
     wanted = inspect.signature(build_message_bus).parameters
     for name, parameter in wanted.items():
@@ -964,4 +1043,6 @@ def build_fake_shop(
         gateway=the_gateway,
         order_read_model=order_read_model,
         inventory_read_model=inventory_read_model,
+        reset_notifier=reset_notifier,
+        account_status=account_status,
     )

@@ -15,7 +15,11 @@ from shop.application.catalog.views import (
     ProductFilter,
     ProductView,
 )
-from shop.application.customers.ports import CustomerRepository, RefreshTokenRepository
+from shop.application.customers.ports import (
+    CustomerRepository,
+    PasswordResetTokenRepository,
+    RefreshTokenRepository,
+)
 from shop.application.ordering.ports import IdempotencyRepository, OrderRepository
 from shop.domain.catalog.category import Category
 from shop.domain.catalog.product import Product
@@ -80,6 +84,7 @@ class UnitOfWork(Protocol):
     stock: StockRepository
     customers: CustomerRepository
     refresh_tokens: RefreshTokenRepository
+    password_resets: PasswordResetTokenRepository
     orders: OrderRepository
     idempotency: IdempotencyRepository
 

@@ -29,19 +29,31 @@ from shop.application.catalog.query_handlers import (
 )
 from shop.application.customers import commands as uc
 from shop.application.customers import queries as uq
+from shop.application.customers.account_status_handlers import (
+    ForgetCachedAccountStatus,
+    SetCustomerDisabledHandler,
+)
 from shop.application.customers.handlers import (
     EnsureAdminHandler,
     IssueTokensHandler,
+    LogoutHandler,
     RefreshTokensHandler,
     RegisterCustomerHandler,
     TokenIssuer,
     TokenPolicy,
     UpdateProfileHandler,
 )
+from shop.application.customers.password_handlers import (
+    ChangePasswordHandler,
+    ConfirmPasswordResetHandler,
+    RequestPasswordResetHandler,
+)
 from shop.application.customers.ports import (
+    AccountStatus,
     CustomerReadModel,
     LoginThrottle,
     PasswordHasher,
+    PasswordResetNotifier,
     TokenService,
 )
 from shop.application.customers.query_handlers import GetCustomerHandler, ListCustomersHandler
@@ -65,6 +77,7 @@ from shop.application.ordering.query_handlers import (
 )
 from shop.application.ports import CatalogReadModel, Clock, ProductCache, UnitOfWorkFactory
 from shop.domain.catalog.events import ProductDeleted, ProductUpdated
+from shop.domain.customers.events import CustomerDisabled, CustomerEnabled
 from shop.domain.inventory.events import StockChanged
 
 
@@ -78,6 +91,8 @@ def build_message_bus(
     token_service: TokenService,
     login_throttle: LoginThrottle,
     token_policy: TokenPolicy,
+    password_reset_notifier: PasswordResetNotifier,
+    account_status: AccountStatus,
     order_read_model: OrderReadModel,
     inventory_read_model: InventoryReadModel,
     payment_gateway: PaymentGateway,
@@ -87,6 +102,7 @@ def build_message_bus(
     summary_policy: SummaryPolicy | None = None,
 ) -> MessageBus:
     invalidate = InvalidateCachedProduct(product_cache)
+    forget_status = ForgetCachedAccountStatus(account_status)
     issuer = TokenIssuer(token_service, token_policy, clock)
     settlement = OrderSettlement(payment_gateway, clock)
     return MessageBus(
@@ -103,6 +119,12 @@ def build_message_bus(
             uc.RefreshTokens: RefreshTokensHandler(issuer, clock),
             uc.UpdateProfile: UpdateProfileHandler(clock),
             uc.EnsureAdmin: EnsureAdminHandler(password_hasher, clock),
+            uc.Logout: LogoutHandler(clock),
+            uc.ChangePassword: ChangePasswordHandler(password_hasher, login_throttle, clock),
+            uc.RequestPasswordReset: RequestPasswordResetHandler(
+                login_throttle, password_reset_notifier, clock, token_policy),
+            uc.ConfirmPasswordReset: ConfirmPasswordResetHandler(password_hasher, clock),
+            uc.SetCustomerDisabled: SetCustomerDisabledHandler(clock),
             oc.PlaceOrder: PlaceOrderHandler(payment_gateway, settlement, clock,
                                              payment_timeout_seconds),
             oc.ShipOrder: ShipOrderHandler(clock),
@@ -129,5 +151,7 @@ def build_message_bus(
             ProductUpdated: [invalidate.on_product_changed],
             ProductDeleted: [invalidate.on_product_changed],
             StockChanged: [invalidate.on_stock_changed],
+            CustomerDisabled: [forget_status.on_status_changed],
+            CustomerEnabled: [forget_status.on_status_changed],
         },
     )

@@ -31,6 +31,44 @@ class RefreshTokens(Command[TokenPair]):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Logout(Command[None]):
+    """End the login a refresh token belongs to (its whole family)."""
+
+    customer_id: uuid.UUID
+    refresh_token: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangePassword(Command[None]):
+    customer_id: uuid.UUID
+    current_password: str
+    new_password: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequestPasswordReset(Command[None]):
+    """Email a single-use reset token, if the account exists; the caller never learns which."""
+
+    email: str
+    client_address: str = "unknown"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfirmPasswordReset(Command[None]):
+    token: str
+    new_password: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetCustomerDisabled(Command[CustomerView]):
+    """An admin (`by`) disables or enables an account."""
+
+    customer_id: uuid.UUID
+    disabled: bool
+    by: uuid.UUID
+
+
+@dataclass(frozen=True, kw_only=True)
 class AddressInput:
     line1: str
     city: str

@@ -12,6 +12,7 @@ from shop.application.customers.commands import (
     AddressInput,
     EnsureAdmin,
     IssueTokens,
+    Logout,
     RefreshTokens,
     RegisterCustomer,
     UpdateProfile,
@@ -35,6 +36,7 @@ PASSWORD_MIN = 8
 PASSWORD_MAX = 128
 BAD_LOGIN = "invalid email or password"
 BAD_REFRESH = "the refresh token is invalid, expired or already used"
+ACCOUNT_DISABLED = "this account is disabled"
 
 
 def check_password(password: str) -> str:
@@ -44,14 +46,22 @@ def check_password(password: str) -> str:
     return password
 
 
-def hash_refresh_token(token: str) -> str:
-    """Refresh tokens are stored only as SHA-256: a leaked table cannot be replayed."""
+def hash_token(token: str) -> str:
+    """Refresh and reset tokens are stored only as SHA-256: a leaked table cannot be replayed.
+
+    A fast hash is enough here (unlike passwords): the tokens are 256 random bits.
+    """
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+PASSWORD_RESET_TTL = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
 class TokenPolicy:
     refresh_ttl: timedelta
+    reset_ttl: timedelta = PASSWORD_RESET_TTL
+    """How long an emailed password reset token works (the contract says 30 minutes)."""
 
 
 class TokenIssuer:
@@ -68,7 +78,7 @@ class TokenIssuer:
         refresh = secrets.token_urlsafe(32)
         await uow.refresh_tokens.add(RefreshTokenRecord(
             id=uuid.uuid4(), family_id=family_id or uuid.uuid4(), customer_id=customer.id,
-            token_hash=hash_refresh_token(refresh), created_at=now,
+            token_hash=hash_token(refresh), created_at=now,
             expires_at=now + self._policy.refresh_ttl,
         ))
         access = self._tokens.issue_access(Principal(customer_id=customer.id, role=customer.role))
@@ -120,6 +130,8 @@ class IssueTokensHandler:
             if not await self._hasher.verify(stored, command.password) or customer is None:
                 await self._throttle.failed(keys)
                 raise Unauthenticated(BAD_LOGIN)
+            if customer.is_disabled:
+                raise Unauthenticated(ACCOUNT_DISABLED)  # told only to who knows the password
             if self._hasher.needs_rehash(customer.password_hash):
                 customer.change_password_hash(await self._hasher.hash(command.password),
                                               self._clock.now())
@@ -138,7 +150,7 @@ class RefreshTokensHandler:
     async def __call__(self, command: RefreshTokens, uow: UnitOfWork) -> TokenPair:
         now = self._clock.now()
         async with uow:
-            record = await uow.refresh_tokens.find(hash_refresh_token(command.refresh_token))
+            record = await uow.refresh_tokens.find(hash_token(command.refresh_token))
             if record is None or record.revoked_at is not None or record.expires_at <= now:
                 raise Unauthenticated(BAD_REFRESH)
             if record.used_at is not None or not await uow.refresh_tokens.spend(record.id, now):
@@ -147,11 +159,30 @@ class RefreshTokensHandler:
                 await uow.commit()
                 raise Unauthenticated(BAD_REFRESH)
             customer = await uow.customers.get(record.customer_id)
-            if customer is None:
+            if customer is None or customer.is_disabled:
                 raise Unauthenticated(BAD_REFRESH)
             pair = await self._issuer.issue(uow, customer, family_id=record.family_id)
             await uow.commit()
             return pair
+
+
+class LogoutHandler:
+    """Ends the caller's login: every token of the refresh token's family stops working.
+
+    A token that is unknown, or another account's, changes nothing and is not
+    reported: logging out is idempotent and tells nobody about others' tokens.
+    """
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+
+    async def __call__(self, command: Logout, uow: UnitOfWork) -> None:
+        async with uow:
+            record = await uow.refresh_tokens.find(hash_token(command.refresh_token))
+            if record is None or record.customer_id != command.customer_id:
+                return
+            await uow.refresh_tokens.revoke_family(record.family_id, self._clock.now())
+            await uow.commit()
 
 
 def _address(value: AddressInput) -> Address:

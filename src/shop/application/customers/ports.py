@@ -10,6 +10,7 @@ from typing import Protocol
 from shop.application.customers.views import (
     AccessToken,
     CustomerView,
+    PasswordResetRecord,
     Principal,
     RefreshTokenRecord,
 )
@@ -61,6 +62,43 @@ class RefreshTokenRepository(Protocol):
         """Mark the token used, only if it was not already: False when someone was first."""
         ...
     async def revoke_family(self, family_id: uuid.UUID, now: datetime) -> None: ...
+    async def revoke_all(self, customer_id: uuid.UUID, now: datetime) -> None:
+        """End every login of the account (password changed or reset, account disabled)."""
+        ...
+
+
+class PasswordResetTokenRepository(Protocol):
+    async def add(self, record: PasswordResetRecord) -> None: ...
+    async def find(self, token_hash: str) -> PasswordResetRecord | None: ...
+    async def spend(self, token_id: uuid.UUID, now: datetime) -> bool:
+        """Mark the token used, only if it was not already: False when someone was first."""
+        ...
+    async def spend_all(self, customer_id: uuid.UUID, now: datetime) -> None:
+        """Void every outstanding token of the account (a newer one was issued)."""
+        ...
+
+
+class PasswordResetNotifier(Protocol):
+    """Delivers a reset token to the account's owner (by email), after the token committed.
+
+    The token travels only through this port: it is never written to the
+    outbox, the event stream or a log.
+    """
+
+    async def send_reset(self, customer_id: uuid.UUID, email: str, token: str,
+                         expires_at: datetime) -> None: ...
+
+
+class AccountStatus(Protocol):
+    """Whether an account may still act with the access tokens it holds."""
+
+    async def is_active(self, customer_id: uuid.UUID) -> bool:
+        """False for a disabled or deleted account. Adapters may answer from a cache
+        of a few seconds, which bounds how long a disabled account's tokens still work."""
+        ...
+    def forget(self, customer_id: uuid.UUID) -> None:
+        """Drop any cached answer for the account (its status just changed)."""
+        ...
 
 
 class CustomerReadModel(Protocol):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from shop.domain.customers.customer import Customer
@@ -29,6 +29,7 @@ class CustomerView:
     shipping_address: AddressView | None
     role: str
     created_at: datetime
+    disabled: bool = False
 
     @classmethod
     def of(cls, customer: Customer) -> CustomerView:
@@ -40,6 +41,7 @@ class CustomerView:
             shipping_address=address_view(customer.shipping_address),
             role=customer.role.value,
             created_at=customer.created_at,
+            disabled=customer.is_disabled,
         )
 
 
@@ -64,6 +66,9 @@ class Principal:
 
     customer_id: uuid.UUID
     role: Role
+    expires_at: datetime | None = field(default=None, compare=False)
+    """When the access token that proved it expires (None: not from a token); not part of
+    who the caller is, so two tokens of one account give equal principals."""
 
     @property
     def is_admin(self) -> bool:
@@ -93,3 +98,15 @@ class RefreshTokenRecord:
     expires_at: datetime
     used_at: datetime | None = None
     revoked_at: datetime | None = None
+
+
+@dataclass
+class PasswordResetRecord:
+    """A password reset token as stored: only its hash; spent once, valid until `expires_at`."""
+
+    id: uuid.UUID
+    customer_id: uuid.UUID
+    token_hash: str
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None

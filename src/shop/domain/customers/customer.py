@@ -6,7 +6,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from shop.domain.customers.events import CustomerRegistered
+from shop.domain.customers.errors import CannotDisableSelf
+from shop.domain.customers.events import (
+    CustomerDisabled,
+    CustomerEnabled,
+    CustomerRegistered,
+    PasswordChanged,
+)
 from shop.domain.customers.values import (
     EmailAddress,
     Role,
@@ -28,6 +34,8 @@ class Customer(EventRecorder):
     updated_at: datetime
     phone: str | None = None
     shipping_address: Address | None = None
+    disabled_at: datetime | None = None
+    """When an admin disabled the account; None while it may sign in."""
 
     @classmethod
     def register(
@@ -69,9 +77,39 @@ class Customer(EventRecorder):
             self.shipping_address = shipping_address
         self.updated_at = now
 
-    def change_password_hash(self, password_hash: str, now: datetime) -> None:
+    @property
+    def is_disabled(self) -> bool:
+        return self.disabled_at is not None
+
+    def change_password(self, password_hash: str, now: datetime, *,
+                        through_reset: bool = False) -> None:
+        """A new password chosen by the customer; the caller ends every login (refresh
+        tokens) in the same transaction, which `PasswordChanged` announces."""
         self.password_hash = password_hash
         self.updated_at = now
+        self.record(PasswordChanged(customer_id=self.id, through_reset=through_reset))
+
+    def change_password_hash(self, password_hash: str, now: datetime) -> None:
+        """The same password under a new hash (rehash at login, admin ensured): no event."""
+        self.password_hash = password_hash
+        self.updated_at = now
+
+    def disable(self, now: datetime, *, by: uuid.UUID) -> None:
+        """Refuse sign-in from now on; disabling a disabled account changes nothing."""
+        if by == self.id:
+            raise CannotDisableSelf()
+        if self.disabled_at is not None:
+            return
+        self.disabled_at = now
+        self.updated_at = now
+        self.record(CustomerDisabled(customer_id=self.id))
+
+    def enable(self, now: datetime) -> None:
+        if self.disabled_at is None:
+            return
+        self.disabled_at = None
+        self.updated_at = now
+        self.record(CustomerEnabled(customer_id=self.id))
 
     def promote_to_admin(self, now: datetime) -> None:
         self.role = Role.ADMIN

@@ -15,3 +15,8 @@ class EmailTaken(Conflict):
 class CustomerNotFound(NotFound):
     def __init__(self, customer_id: uuid.UUID) -> None:
         super().__init__(f"customer {customer_id} does not exist")
+
+
+class CannotDisableSelf(Conflict):
+    def __init__(self) -> None:
+        super().__init__("an admin cannot disable their own account")

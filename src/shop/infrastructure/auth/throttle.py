@@ -20,9 +20,11 @@ class ThrottlePolicy:
     max_failures_per_client: int
 
     def limit_for(self, key: str) -> int:
-        if key.startswith("account:"):
-            return self.max_failures_per_account
-        return self.max_failures_per_client
+        """`client:<address>` keys get the client limit; every other key (`account:`,
+        `reset:`, `password-change:`) names one account and gets the account limit."""
+        if key.startswith("client:"):
+            return self.max_failures_per_client
+        return self.max_failures_per_account
 
 
 class InMemoryLoginThrottle:

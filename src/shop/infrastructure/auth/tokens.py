@@ -10,7 +10,7 @@ import logging
 import os
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import jwt
@@ -57,8 +57,9 @@ class JwtTokenService:
                 token, self._verification_key, algorithms=[self._algorithm], issuer=ISSUER,
                 options={"require": _REQUIRED_CLAIMS},
             )
-            return Principal(customer_id=uuid.UUID(claims["sub"]), role=Role(claims["role"]))
-        except (jwt.PyJWTError, ValueError, KeyError, TypeError):
+            return Principal(customer_id=uuid.UUID(claims["sub"]), role=Role(claims["role"]),
+                             expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC))
+        except (jwt.PyJWTError, ValueError, KeyError, TypeError, OverflowError, OSError):
             raise Unauthenticated("the access token is missing, invalid or expired") from None
 
 

@@ -10,13 +10,13 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shop.application.customers.views import RefreshTokenRecord
+from shop.application.customers.views import PasswordResetRecord, RefreshTokenRecord
 from shop.domain.customers.customer import Customer
 from shop.domain.customers.errors import EmailTaken
 from shop.domain.customers.values import EmailAddress, Role
 from shop.domain.shared.events import EventRecorder
 from shop.infrastructure.db.address_columns import address_columns, address_from
-from shop.infrastructure.db.schema import customers, refresh_tokens
+from shop.infrastructure.db.schema import customers, password_reset_tokens, refresh_tokens
 
 
 def customer_from_row(row: Any) -> Customer:
@@ -25,6 +25,7 @@ def customer_from_row(row: Any) -> Customer:
         id=row.id, email=EmailAddress(row.email), full_name=row.full_name,
         password_hash=row.password_hash, role=Role(row.role), created_at=row.created_at,
         updated_at=row.updated_at, phone=row.phone, shipping_address=address,
+        disabled_at=row.disabled_at,
     )
 
 
@@ -39,6 +40,7 @@ def _customer_row(customer: Customer) -> dict[str, Any]:
         "role": customer.role.value,
         "created_at": customer.created_at,
         "updated_at": customer.updated_at,
+        "disabled_at": customer.disabled_at,
     }
 
 
@@ -111,4 +113,53 @@ class SqlRefreshTokenRepository:
             sa.update(refresh_tokens)
             .where(refresh_tokens.c.family_id == family_id, refresh_tokens.c.revoked_at.is_(None))
             .values(revoked_at=now)
+        )
+
+    async def revoke_all(self, customer_id: uuid.UUID, now: datetime) -> None:
+        await self._conn.execute(
+            sa.update(refresh_tokens)
+            .where(refresh_tokens.c.customer_id == customer_id,
+                   refresh_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+
+
+class SqlPasswordResetTokenRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, record: PasswordResetRecord) -> None:
+        await self._conn.execute(sa.insert(password_reset_tokens).values(
+            id=record.id, customer_id=record.customer_id, token_hash=record.token_hash,
+            created_at=record.created_at, expires_at=record.expires_at, used_at=record.used_at,
+        ))
+
+    async def find(self, token_hash: str) -> PasswordResetRecord | None:
+        row = (await self._conn.execute(
+            sa.select(password_reset_tokens)
+            .where(password_reset_tokens.c.token_hash == token_hash)
+        )).first()
+        if row is None:
+            return None
+        return PasswordResetRecord(
+            id=row.id, customer_id=row.customer_id, token_hash=row.token_hash,
+            created_at=row.created_at, expires_at=row.expires_at, used_at=row.used_at,
+        )
+
+    async def spend(self, token_id: uuid.UUID, now: datetime) -> bool:
+        """One conditional update: of two concurrent confirmations, exactly one wins."""
+        result = await self._conn.execute(
+            sa.update(password_reset_tokens)
+            .where(password_reset_tokens.c.id == token_id,
+                   password_reset_tokens.c.used_at.is_(None))
+            .values(used_at=now)
+        )
+        return result.rowcount == 1
+
+    async def spend_all(self, customer_id: uuid.UUID, now: datetime) -> None:
+        await self._conn.execute(
+            sa.update(password_reset_tokens)
+            .where(password_reset_tokens.c.customer_id == customer_id,
+                   password_reset_tokens.c.used_at.is_(None))
+            .values(used_at=now)
         )

@@ -97,6 +97,7 @@ customers = sa.Table(
     sa.Column("role", sa.String(16), nullable=False),
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.Column("disabled_at", UTCDateTime(), nullable=True),
     sa.Index("ix_customers_created_at", "created_at"),
 )
 
@@ -112,6 +113,19 @@ refresh_tokens = sa.Table(
     sa.Column("expires_at", UTCDateTime(), nullable=False),
     sa.Column("used_at", UTCDateTime(), nullable=True),
     sa.Column("revoked_at", UTCDateTime(), nullable=True),
+)
+
+password_reset_tokens = sa.Table(
+    "password_reset_tokens",
+    metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("customer_id", sa.Uuid(), sa.ForeignKey("customers.id"), nullable=False,
+              index=True),
+    # SHA-256 of the emailed token: the table alone cannot reset anybody's password.
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("expires_at", UTCDateTime(), nullable=False),
+    sa.Column("used_at", UTCDateTime(), nullable=True),
 )
 
 orders = sa.Table(

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransactio
 from shop.domain.shared.events import DomainEvent, EventRecorder
 from shop.infrastructure.db.customer_repositories import (
     SqlCustomerRepository,
+    SqlPasswordResetTokenRepository,
     SqlRefreshTokenRepository,
 )
 from shop.infrastructure.db.engine import connect_for_writing
@@ -29,6 +30,7 @@ class SqlUnitOfWork:
     stock: SqlStockRepository
     customers: SqlCustomerRepository
     refresh_tokens: SqlRefreshTokenRepository
+    password_resets: SqlPasswordResetTokenRepository
     orders: SqlOrderRepository
     idempotency: SqlIdempotencyRepository
 
@@ -49,6 +51,7 @@ class SqlUnitOfWork:
         self.stock = SqlStockRepository(conn, self._seen)
         self.customers = SqlCustomerRepository(conn, self._seen)
         self.refresh_tokens = SqlRefreshTokenRepository(conn)
+        self.password_resets = SqlPasswordResetTokenRepository(conn)
         self.orders = SqlOrderRepository(conn, self._seen)
         self.idempotency = SqlIdempotencyRepository(conn)
         return self

@@ -2,7 +2,9 @@
 
 Every route that needs a caller declares a guard (`authenticated` or
 `admin_only`); handlers that need the caller's identity take `principal`.
-A missing, malformed, expired or forged token answers 401; a valid token
+A missing, malformed, expired or forged token answers 401, and so does the
+token of an account an admin disabled (the guards ask `AccountStatus`, which
+answers from a cache of SHOP_ACCOUNT_STATUS_CACHE_SECONDS); a valid token
 without the needed role answers 403.
 """
 
@@ -25,6 +27,7 @@ SECURED: Final[list[dict[str, list[str]]]] = [{BEARER_SCHEME: []}]
 """`security=SECURED` on a route documents that it needs the token."""
 
 _STATE_KEY: Final = "shop_principal"
+ACCOUNT_DISABLED: Final = "this account is disabled; its tokens no longer work"
 
 
 def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
@@ -42,12 +45,23 @@ def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     return principal
 
 
-def authenticated(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    principal_of(connection)
+async def active_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    """The caller, if the token is valid and its account was not disabled since it was issued."""
+    principal = principal_of(connection)
+    runtime: ShopRuntime = connection.app.state.runtime
+    if not await runtime.container.account_status().is_active(principal.customer_id):
+        raise Unauthenticated(ACCOUNT_DISABLED)
+    return principal
 
 
-def admin_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    if not principal_of(connection).is_admin:
+async def authenticated(connection: ASGIConnection[Any, Any, Any, Any],
+                        _: BaseRouteHandler) -> None:
+    await active_principal(connection)
+
+
+async def admin_only(connection: ASGIConnection[Any, Any, Any, Any],
+                     _: BaseRouteHandler) -> None:
+    if not (await active_principal(connection)).is_admin:
         raise Forbidden("this needs the admin role")
 
 

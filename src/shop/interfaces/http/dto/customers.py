@@ -10,9 +10,14 @@ import msgspec
 
 from shop.application.customers.commands import (
     AddressInput,
+    ChangePassword,
+    ConfirmPasswordReset,
     IssueTokens,
+    Logout,
     RefreshTokens,
     RegisterCustomer,
+    RequestPasswordReset,
+    SetCustomerDisabled,
     UpdateProfile,
 )
 from shop.application.customers.views import AddressView, CustomerView, TokenPair
@@ -28,6 +33,8 @@ Country = Annotated[
     str,
     msgspec.Meta(pattern=r"^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2 code, e.g. `US`."),
 ]
+
+RefreshToken = Annotated[str, msgspec.Meta(min_length=1, max_length=512)]
 
 
 class AddressBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -71,10 +78,54 @@ class TokenRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class RefreshRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    refresh_token: Annotated[str, msgspec.Meta(min_length=1, max_length=512)]
+    refresh_token: RefreshToken
 
     def to_command(self) -> RefreshTokens:
         return RefreshTokens(refresh_token=self.refresh_token)
+
+
+class LogoutRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    refresh_token: RefreshToken
+
+    def to_command(self, customer_id: uuid.UUID) -> Logout:
+        return Logout(customer_id=customer_id, refresh_token=self.refresh_token)
+
+
+class ChangePasswordRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    current_password: Annotated[str, msgspec.Meta(max_length=128)]
+    new_password: Password
+
+    def to_command(self, customer_id: uuid.UUID) -> ChangePassword:
+        return ChangePassword(customer_id=customer_id, current_password=self.current_password,
+                              new_password=self.new_password)
+
+
+class PasswordResetRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    email: Annotated[str, msgspec.Meta(max_length=254, examples=["ann@example.com"])]
+
+    def to_command(self, client_address: str) -> RequestPasswordReset:
+        return RequestPasswordReset(email=self.email, client_address=client_address)
+
+
+class PasswordResetConfirmRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    token: Annotated[str, msgspec.Meta(min_length=1, max_length=512,
+                                       description="The token from the reset email.")]
+    new_password: Password
+
+    def to_command(self) -> ConfirmPasswordReset:
+        return ConfirmPasswordReset(token=self.token, new_password=self.new_password)
+
+
+class AcceptedResponse(msgspec.Struct, kw_only=True):
+    detail: str
+
+
+class CustomerStatusRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    disabled: bool
+    """`true`: the account can no longer sign in and its tokens stop working."""
+
+    def to_command(self, customer_id: uuid.UUID, admin_id: uuid.UUID) -> SetCustomerDisabled:
+        return SetCustomerDisabled(customer_id=customer_id, disabled=self.disabled, by=admin_id)
 
 
 class TokenResponse(msgspec.Struct, kw_only=True):
@@ -116,9 +167,11 @@ class CustomerResponse(msgspec.Struct, kw_only=True):
     shipping_address: AddressBody | None
     role: str
     created_at: datetime
+    disabled: bool
+    """An admin disabled the account: it cannot sign in."""
 
     @classmethod
     def from_view(cls, view: CustomerView) -> CustomerResponse:
         return cls(id=view.id, email=view.email, full_name=view.full_name, phone=view.phone,
                    shipping_address=AddressBody.from_view(view.shipping_address),
-                   role=view.role, created_at=view.created_at)
+                   role=view.role, created_at=view.created_at, disabled=view.disabled)

@@ -4,13 +4,17 @@ The inventory feed is a conversation: the client says which products it
 follows and the server confirms, refuses (limit, malformed message: the
 connection stays open) and pushes their stock changes. The orders feed is
 push-only: the access token in the query string decides whose orders it
-carries, and a connection without a valid one is closed with 4401.
+carries, and a connection without a valid one is closed with 4401. So is an
+open one the moment its token expires, or once its account was disabled
+(checked every SHOP_ACCOUNT_STATUS_CACHE_SECONDS).
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -19,7 +23,7 @@ from litestar.connection import WebSocket
 from litestar.di import NamedDependency
 from litestar.handlers import WebsocketRouteHandler
 
-from shop.application.customers.ports import TokenService
+from shop.application.customers.ports import AccountStatus, TokenService
 from shop.application.customers.views import Principal
 from shop.domain.shared.errors import Unauthenticated
 from shop.interfaces.http.dependencies import Runtime
@@ -40,10 +44,14 @@ from shop.interfaces.http.realtime.messages import (
     decode_orders_request,
 )
 from shop.interfaces.http.realtime.session import (
+    ACCOUNT_DISABLED,
+    TOKEN_EXPIRED,
     UNAUTHENTICATED,
     FeedSession,
     connection_context,
 )
+
+MIN_ACCOUNT_CHECK_SECONDS = 0.05
 
 Channels = NamedDependency[FeedChannels]
 """The app's feeds plugin, provided by Litestar Channels as `channels`."""
@@ -129,7 +137,8 @@ async def order_feed(socket: WebSocket[Any, Any, Any], channels: Channels,
                      runtime: Runtime) -> None:
     """Status changes of the caller's orders (an admin's: every order)."""
     principal = _principal(runtime.container.token_service(), socket.query_params.get("token"))
-    if principal is None:
+    status = runtime.container.account_status()
+    if principal is None or not await status.is_active(principal.customer_id):
         await _refuse(socket)
         return
     channel = (channels.names.all_orders if principal.is_admin
@@ -151,9 +160,42 @@ async def order_feed(socket: WebSocket[Any, Any, Any], channels: Channels,
             except MalformedMessage as error:
                 session.reply(ErrorMessage(detail=str(error)))
 
-        await session.run(handle)
+        interval = max(runtime.settings.account_status_cache_seconds,
+                       MIN_ACCOUNT_CHECK_SECONDS)
+        watcher = asyncio.create_task(_watch_credentials(session, principal, status, interval))
+        try:
+            await session.run(handle)
+        finally:
+            watcher.cancel()
     finally:
         await channels.unsubscribe(subscriber, channel)
+
+
+async def _watch_credentials(session: FeedSession, principal: Principal, status: AccountStatus,
+                             interval: float) -> None:
+    """Ends the session when its token expires or its account is disabled.
+
+    A failed status check (database unavailable) keeps the connection and
+    asks again next time: a feed is not cut because storage hiccuped.
+    """
+    log = structlog.get_logger("shop.realtime")
+    while True:
+        wait = interval
+        if principal.expires_at is not None:
+            left = (principal.expires_at - datetime.now(UTC)).total_seconds()
+            if left <= 0:
+                session.end(TOKEN_EXPIRED)
+                return
+            wait = min(wait, left)
+        await asyncio.sleep(wait)
+        try:
+            active = await status.is_active(principal.customer_id)
+        except Exception as error:
+            log.warning("account status check failed", error_type=type(error).__name__)
+            continue
+        if not active:
+            session.end(ACCOUNT_DISABLED)
+            return
 
 
 def _principal(tokens: TokenService, token: str | None) -> Principal | None:

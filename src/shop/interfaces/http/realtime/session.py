@@ -64,6 +64,8 @@ SERVER_ERROR: Final = CloseReason("server_error", 1011, "internal error")
 UNAUTHENTICATED: Final = CloseReason(
     "unauthenticated", 4401, "missing, invalid or expired access token"
 )
+TOKEN_EXPIRED: Final = CloseReason("token_expired", 4401, "the access token expired")
+ACCOUNT_DISABLED: Final = CloseReason("account_disabled", 4401, "the account was disabled")
 
 MessageHandler = Callable[[str | bytes], Awaitable[None]]
 """What a feed does with each message its client sends."""
@@ -201,6 +203,10 @@ class FeedSession:
 
     def shut_down(self) -> None:
         self._request_close(SERVER_SHUTDOWN)
+
+    def end(self, reason: CloseReason) -> None:
+        """Close the connection for `reason` (its credentials ended, say)."""
+        self._request_close(reason)
 
     async def wait_closed(self) -> None:
         await self._closed.wait()
