@@ -12,9 +12,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from shop.settings import Settings
 from tests.support import services
+
+# CI replays the same examples every run (a fixed seed); locally each run explores new ones.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+hypothesis_settings.register_profile("local")
+hypothesis_settings.load_profile("ci" if services.in_ci() else "local")
 
 RUN = uuid.uuid4().hex[:8]
 _counter = itertools.count()

@@ -53,6 +53,7 @@ from shop.application.ordering.views import IdempotencyRecord, OrderView, StockV
 from shop.application.ports import CategoryRepository, ProductRepository, StockRepository
 from shop.application.wiring import build_message_bus
 from shop.domain.catalog.category import Category
+from shop.domain.catalog.names import search_key
 from shop.domain.catalog.product import Product
 from shop.domain.customers.customer import Customer
 from shop.domain.customers.errors import EmailTaken
@@ -658,7 +659,7 @@ def _matches(product: Product, criteria: ProductFilter) -> bool:
         (criteria.category_ids is None or product.category_id in criteria.category_ids)
         and (
             not criteria.name_contains
-            or criteria.name_contains.casefold() in product.name.casefold()
+            or search_key(criteria.name_contains) in search_key(product.name)
         )
         and (criteria.min_price is None or amount >= criteria.min_price)
         and (criteria.max_price is None or amount <= criteria.max_price)

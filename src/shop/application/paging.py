@@ -9,6 +9,8 @@ T = TypeVar("T")
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
+MAX_OFFSET = 2**63 - 1
+"""The largest offset every database takes (a signed 64-bit integer)."""
 
 
 @dataclass(frozen=True)
@@ -19,8 +21,8 @@ class Page:
     def __post_init__(self) -> None:
         if not 1 <= self.limit <= MAX_PAGE_SIZE:
             raise ValueError(f"limit must be between 1 and {MAX_PAGE_SIZE}")
-        if self.offset < 0:
-            raise ValueError("offset must not be negative")
+        if not 0 <= self.offset <= MAX_OFFSET:
+            raise ValueError(f"offset must be between 0 and {MAX_OFFSET}")
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from shop.domain.shared.errors import InvalidValue
 
 NAME_MAX = 200
@@ -35,3 +37,14 @@ def clean_sku(value: str | None) -> str | None:
     if len(cleaned) > SKU_MAX:
         raise InvalidValue("sku", f"must be at most {SKU_MAX} characters")
     return cleaned
+
+
+def search_key(text: str) -> str:
+    """The form names are searched in: Unicode compatibility caseless (NFKC, case folded).
+
+    `CAFÉ`, `Café` and `cafe\u0301` all become `café`; `ΕΛΛΗΝΙΚΆ` and `Ελληνικά` become
+    `ελληνικά`; `straße` and `STRASSE` both become `strasse` (full case folding turns ß
+    into ss). Computed here, in Python, for stored names and queries alike, so every
+    database compares the same strings: no backend's `lower()` decides.
+    """
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())

@@ -17,6 +17,7 @@ from shop.application.catalog.views import (
     ProductFilter,
     ProductView,
 )
+from shop.domain.catalog.names import search_key
 from shop.infrastructure.db.schema import categories, products, stock
 
 _product_columns = (
@@ -83,9 +84,8 @@ class SqlCatalogReadModel:
             conditions.append(products.c.category_id.in_(sorted(criteria.category_ids)))
         if criteria.name_contains:
             conditions.append(
-                sa.func.lower(products.c.name).contains(
-                    criteria.name_contains.lower(), autoescape=True
-                )
+                products.c.name_key.contains(search_key(criteria.name_contains),
+                                             autoescape=True)
             )
         if criteria.min_price is not None:
             conditions.append(products.c.price_minor >= _minor(criteria.min_price))

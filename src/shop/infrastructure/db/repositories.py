@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shop.domain.catalog.category import Category
 from shop.domain.catalog.errors import DuplicateSku
+from shop.domain.catalog.names import search_key
 from shop.domain.catalog.product import Product
 from shop.domain.inventory.stock import MAX_STOCK, Stock
 from shop.domain.shared.errors import ConcurrentModification
@@ -185,6 +186,7 @@ def _product_row(product: Product) -> dict[str, Any]:
     return {
         "id": product.id,
         "name": product.name,
+        "name_key": search_key(product.name),
         "description": product.description,
         "price_minor": product.price.minor_units,
         "currency": product.price.currency,

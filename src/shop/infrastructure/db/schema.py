@@ -33,6 +33,8 @@ products = sa.Table(
     metadata,
     sa.Column("id", sa.Uuid(), primary_key=True),
     sa.Column("name", sa.Unicode(200), nullable=False),
+    # search_key(name): what `q` is matched against, folded in Python for every backend.
+    sa.Column("name_key", sa.Unicode(800), nullable=False),
     sa.Column("description", sa.UnicodeText(), nullable=False),
     sa.Column("price_minor", sa.BigInteger(), nullable=False),
     sa.Column("currency", sa.String(3), nullable=False),

@@ -31,6 +31,7 @@ from shop.interfaces.http.controllers import (
     ProductController,
 )
 from shop.interfaces.http.dependencies import provide_page
+from shop.interfaces.http.edge import well_formed_request
 from shop.interfaces.http.middleware import RequestContextMiddleware
 from shop.interfaces.http.openapi import openapi_config, swagger_assets_router
 from shop.interfaces.http.problems import EXCEPTION_HANDLERS
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, *, runtime: ShopRuntime | None 
     configure_logging(settings)
     app = Litestar(
         route_handlers=_route_handlers(settings),
+        guards=[well_formed_request],  # before every route's own guards and body decoding
         dependencies=_dependencies(runtime),
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[_running],

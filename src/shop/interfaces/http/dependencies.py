@@ -14,7 +14,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, Parameter
 
 from shop.application.messagebus import MessageBus
-from shop.application.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
+from shop.application.paging import DEFAULT_PAGE_SIZE, MAX_OFFSET, MAX_PAGE_SIZE, Page
 from shop.bootstrap import ShopRuntime
 
 Bus: TypeAlias = NamedDependency[MessageBus]
@@ -33,7 +33,8 @@ def provide_page(
         Parameter(ge=1, le=MAX_PAGE_SIZE, description=f"Items per page, 1..{MAX_PAGE_SIZE}."),
     ] = DEFAULT_PAGE_SIZE,
     offset: Annotated[
-        int, Parameter(ge=0, description="Items to skip before the first one returned.")
+        int, Parameter(ge=0, le=MAX_OFFSET,
+                       description="Items to skip before the first one returned (0..2^63-1).")
     ] = 0,
 ) -> Page:
     """`?limit=&offset=` of every list, checked at the edge so a bad value is a 400, not a 500."""
