@@ -84,12 +84,19 @@ class Settings:
     """A product with this many units or fewer is low on stock (analytics, notifications)."""
     analytics_cache_seconds: float = 0.5
     """How long one process reuses an analytics summary per window (0 turns it off)."""
+    cors_origins: str = ""
+    """Comma-separated origins whose browsers may call the API (`https://shop.example`);
+    none by default. `*` allows any origin (credentials are never allowed)."""
 
     log_level: str = "INFO"
     log_format: str = "json"
     """`json` for machines, `console` for humans."""
     access_log: bool = True
     metrics_enabled: bool = True
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
 
     @property
     def effective_database_url(self) -> str:

@@ -36,6 +36,7 @@ from shop.interfaces.http.middleware import RequestContextMiddleware
 from shop.interfaces.http.openapi import openapi_config, swagger_assets_router
 from shop.interfaces.http.problems import EXCEPTION_HANDLERS
 from shop.interfaces.http.realtime import realtime_feeds
+from shop.interfaces.http.security_headers import SecurityHeadersMiddleware, cors_config
 from shop.settings import Settings
 
 
@@ -62,8 +63,10 @@ def create_app(settings: Settings | None = None, *, runtime: ShopRuntime | None 
         openapi_config=openapi_config(),
         logging_config=None,  # configure_logging owns logging; Litestar would add handlers
         return_dto=None,  # StrictJSON decodes request bodies only; responses encode as usual
+        cors_config=cors_config(settings.cors_origin_list),
     )
-    app.asgi_handler = RequestContextMiddleware(app.asgi_handler, access_log=settings.access_log)
+    app.asgi_handler = RequestContextMiddleware(SecurityHeadersMiddleware(app.asgi_handler),
+                                                access_log=settings.access_log)
     return app
 
 
