@@ -115,7 +115,12 @@ def test_a_paging_integer_beyond_64_bits_is_refused_naming_it(api: Api, value: i
     assert name in refused_fields(response)
 
 
-@pytest.mark.parametrize("offset", [2**63 - 1, 2**62])
+@pytest.mark.parametrize("offset", [2**53, 2**63 - 1, 2**63])
+def test_an_offset_beyond_the_documented_bound_is_refused(api: Api, offset: int) -> None:
+    assert "offset" in refused_fields(api.send("GET", f"/api/v1/products?offset={offset}"))
+
+
+@pytest.mark.parametrize("offset", [2**53 - 1, 2**40])
 def test_an_offset_a_database_can_take_is_answered_exactly(api: Api, offset: int) -> None:
     page = api.send("GET", f"/api/v1/products?offset={offset}").json()
     assert (page["items"], page["offset"], page["total"]) == ([], offset, 1)

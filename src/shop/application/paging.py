@@ -9,8 +9,9 @@ T = TypeVar("T")
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
-MAX_OFFSET = 2**63 - 1
-"""The largest offset every database takes (a signed 64-bit integer)."""
+MAX_OFFSET = 2**53 - 1
+"""The largest offset: every database takes it (they take 64 bits) and every JSON client
+holds it exactly (JavaScript's largest safe integer), so the documented bound is exact."""
 
 
 @dataclass(frozen=True)

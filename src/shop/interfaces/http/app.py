@@ -33,7 +33,11 @@ from shop.interfaces.http.controllers import (
 from shop.interfaces.http.dependencies import provide_page
 from shop.interfaces.http.edge import well_formed_request
 from shop.interfaces.http.middleware import RequestContextMiddleware
-from shop.interfaces.http.openapi import openapi_config, swagger_assets_router
+from shop.interfaces.http.openapi import (
+    document_every_failure,
+    openapi_config,
+    swagger_assets_router,
+)
 from shop.interfaces.http.problems import EXCEPTION_HANDLERS
 from shop.interfaces.http.realtime import realtime_feeds
 from shop.interfaces.http.security_headers import SecurityHeadersMiddleware, cors_config
@@ -65,6 +69,7 @@ def create_app(settings: Settings | None = None, *, runtime: ShopRuntime | None 
         return_dto=None,  # StrictJSON decodes request bodies only; responses encode as usual
         cors_config=cors_config(settings.cors_origin_list),
     )
+    document_every_failure(app)
     app.asgi_handler = RequestContextMiddleware(SecurityHeadersMiddleware(app.asgi_handler),
                                                 access_log=settings.access_log)
     return app

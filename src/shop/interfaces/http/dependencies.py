@@ -34,7 +34,7 @@ def provide_page(
     ] = DEFAULT_PAGE_SIZE,
     offset: Annotated[
         int, Parameter(ge=0, le=MAX_OFFSET,
-                       description="Items to skip before the first one returned (0..2^63-1).")
+                       description="Items to skip before the first one returned (0..2^53-1).")
     ] = 0,
 ) -> Page:
     """`?limit=&offset=` of every list, checked at the edge so a bad value is a 400, not a 500."""

@@ -8,18 +8,23 @@ defaults are CDN URLs).
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from importlib import metadata
 from pathlib import Path
 from typing import Final
 
-from litestar import Router
+from litestar import Litestar, Router
 from litestar.datastructures import CacheControlHeader
+from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Tag
+from litestar.routes import HTTPRoute
 from litestar.static_files import create_static_files_router
 
-from shop.interfaces.http.auth import BEARER_SCHEME
+from shop.interfaces.http.auth import BEARER_SCHEME, admin_only, authenticated
+from shop.interfaces.http.edge import UNSUPPORTED_MEDIA_TYPE
+from shop.interfaces.http.problems import error_responses
 
 SCHEMA_PATH: Final = "/schema"
 SWAGGER_ASSETS_PATH: Final = "/static/swagger"
@@ -98,3 +103,60 @@ def _package_version() -> str:
         return metadata.version("shop")
     except metadata.PackageNotFoundError:  # running from a source tree that was never installed
         return "0+unknown"
+
+
+UNAUTHENTICATED_DOC: Final = (
+    "No valid access token (missing, malformed, expired or forged), or its account was "
+    "disabled."
+)
+FORBIDDEN_DOC: Final = "The token is valid, but its role may not do this (admins only)."
+NOT_FOUND_DOC: Final = "Nothing lives at this id."
+TOO_LARGE_DOC: Final = "The body is larger than the server accepts."
+UNAVAILABLE_DOC: Final = (
+    "A dependency (the database or Redis) is unavailable or overloaded; retry shortly "
+    "(see `Retry-After`)."
+)
+BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
+NO_DEPENDENCIES: Final = frozenset({"/health/live", "/metrics"})
+"""Routes that answer without the database or Redis, so never with a 503."""
+
+
+def inferred_failures(route_path: str, handler: HTTPRouteHandler) -> dict[int, str]:
+    """The failures a route can answer because of what it is, whatever its own code does.
+
+    Its guards (401, and 403 for admins only), its path ids (404), its method (a
+    body: 413 too large, 415 not JSON, the app-level guard of `edge`) and its
+    dependencies (503). The route's own `responses` add the rest (409, 422, ...).
+    """
+    guards = {guard for layer in handler.ownership_layers for guard in (layer.guards or [])}
+    failures: dict[int, str] = {}
+    if authenticated in guards or admin_only in guards:
+        failures[HTTPStatus.UNAUTHORIZED] = UNAUTHENTICATED_DOC
+    if admin_only in guards:
+        failures[HTTPStatus.FORBIDDEN] = FORBIDDEN_DOC
+    if ":uuid}" in route_path:
+        failures[HTTPStatus.NOT_FOUND] = NOT_FOUND_DOC
+    if handler.http_methods & BODY_METHODS:
+        failures[HTTPStatus.REQUEST_ENTITY_TOO_LARGE] = TOO_LARGE_DOC
+        failures[HTTPStatus.UNSUPPORTED_MEDIA_TYPE] = UNSUPPORTED_MEDIA_TYPE
+    if route_path not in NO_DEPENDENCIES:
+        failures[HTTPStatus.SERVICE_UNAVAILABLE] = UNAVAILABLE_DOC
+    return failures
+
+
+def document_every_failure(app: Litestar) -> None:
+    """Add each route's inferred failures to its OpenAPI responses (its own descriptions win).
+
+    Runs once on the built app, over every route whatever context added it, so a
+    new route is documented truthfully without anyone listing its statuses.
+    """
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler in route.route_handlers:
+            if not handler.resolve_include_in_schema():
+                continue
+            documented = dict(handler.responses or {})
+            for status, spec in error_responses(inferred_failures(route.path, handler)).items():
+                documented.setdefault(status, spec)
+            handler.responses = documented

@@ -21,6 +21,9 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.types import ExceptionHandlersMap
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeout
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from shop.domain.ordering.errors import PaymentDeclined, PaymentUnavailable
@@ -232,6 +235,28 @@ def _overloaded(request: Request[Any, Any, Any], exc: PoolTimeout) -> Response[P
     )
 
 
+UNAVAILABLE_DETAIL: Final = "A service the shop depends on is unavailable; retry shortly."
+
+
+def _unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    """The database or Redis went away (or refuses connections): an outage, not a bug.
+
+    Answered at once with a 503 and `Retry-After`, so clients back off instead of
+    waiting; what failed goes to the log (its type only: driver messages may
+    carry SQL or addresses).
+    """
+    if isinstance(exc, DBAPIError) and not _is_outage(exc):
+        return _internal_error(request, exc)
+    log.warning("dependency unavailable", path=_path_of(request), error_type=type(exc).__name__)
+    return problem_response(request, HTTPStatus.SERVICE_UNAVAILABLE, UNAVAILABLE_DETAIL,
+                            headers={"Retry-After": "1"})
+
+
+def _is_outage(exc: DBAPIError) -> bool:
+    """A lost or refused connection; an integrity or data error stays a bug (500)."""
+    return exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
+
+
 def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
     """Log everything server-side; tell the client only that it failed."""
     log.error(
@@ -250,6 +275,10 @@ EXCEPTION_HANDLERS: Final[ExceptionHandlersMap] = {
     HTTPException: _http_error,
     DependenciesUnavailable: _not_ready,
     PoolTimeout: _overloaded,
+    DBAPIError: _unavailable,
+    RedisConnectionError: _unavailable,
+    RedisTimeout: _unavailable,
+    OSError: _unavailable,  # ConnectionRefusedError, TimeoutError: a dependency went away
     Exception: _internal_error,
 }
 """Registered on the app: Litestar picks the closest class in the exception's MRO."""
