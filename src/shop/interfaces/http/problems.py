@@ -252,9 +252,24 @@ def _unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Pr
                             headers={"Retry-After": "1"})
 
 
+_OUTAGE_SQLSTATE_CLASSES: Final = ("08", "53", "57")
+"""Connection exception, insufficient resources, operator intervention (shutting down,
+starting up): the server is not there for us, whatever the statement was."""
+
+
 def _is_outage(exc: DBAPIError) -> bool:
     """A lost or refused connection; an integrity or data error stays a bug (500)."""
-    return exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
+    if exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError):
+        return True
+    cause: BaseException | None = exc
+    while cause is not None:  # the driver's own exception is further down the chain
+        sqlstate = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(_OUTAGE_SQLSTATE_CLASSES):
+            return True
+        if isinstance(cause, OSError):
+            return True
+        cause = cause.__cause__
+    return False
 
 
 def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
