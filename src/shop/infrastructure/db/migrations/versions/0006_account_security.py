@@ -1,7 +1,7 @@
 """Disabled accounts and password reset tokens.
 
-Revision ID: 0005_account_security
-Revises: 0004_processed_events
+Revision ID: 0006_account_security
+Revises: 0005_analytics
 Create Date: 2026-12-01
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from shop.infrastructure.db.types import UTCDateTime
 
-revision = "0005_account_security"
-down_revision = "0004_processed_events"
+revision = "0006_account_security"
+down_revision = "0005_analytics"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """The case-folded search form of product names, so `q` matches alike on every database.
 
-Revision ID: 0006_product_name_key
-Revises: 0005_account_security
+Revision ID: 0007_product_name_key
+Revises: 0006_account_security
 Create Date: 2026-12-01
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from shop.domain.catalog.names import search_key
 
-revision = "0006_product_name_key"
-down_revision = "0005_account_security"
+revision = "0007_product_name_key"
+down_revision = "0006_account_security"
 branch_labels = None
 depends_on = None
 
