@@ -29,7 +29,12 @@ import sqlalchemy as sa
 from shop.infrastructure.db.engine import build_engine
 from shop.infrastructure.db.schema import order_lines, orders, outbox, stock
 from shop.settings import Settings
-from tests.e2e.private_services import private_postgres, private_redis
+from tests.e2e.private_services import (
+    PrivatePostgres,
+    PrivateRedis,
+    private_postgres,
+    private_redis,
+)
 from tests.e2e.servers import SHOP, ServerProcess, free_port, running_servers, settings_env
 from tests.e2e.shop_client import ADMIN_EMAIL, ADMIN_PASSWORD, JWT_SECRET
 
@@ -242,6 +247,42 @@ async def until_ready(base_url: str, limit: float = 120.0) -> None:
         await asyncio.sleep(0.2)
 
 
+@dataclass
+class OutageRun:
+    shop: Shop
+    load: Load
+    readiness_during: httpx.Response
+    ledger: Ledger
+
+
+async def under_an_outage(settings: Settings, service: PrivatePostgres | PrivateRedis,
+                          log_dir: Path, *,
+                          answers_during: int | None) -> OutageRun:
+    """Orders under load while `service` goes away and comes back; then the settled ledger.
+
+    `answers_during`: how many answers of that status to wait for during the outage
+    (None: any ten answers), so the outage is seen by requests, not only by the probe.
+    """
+    with running_servers(1, settings, log_dir) as (server,), running_worker(settings, log_dir):
+        shop = await set_up(server.base_url)
+        load = Load(server.base_url, shop.tokens, shop.products)
+        load.start()
+        try:
+            await load.until(lambda: load.count("before", 201) >= 10)
+            await asyncio.to_thread(service.stop)
+            load.phase = "outage"
+            ready = await readiness(server.base_url)
+            await load.until(lambda: load.count("outage", answers_during) >= 10)
+            await asyncio.to_thread(service.start)
+            load.phase = "after"
+            await until_ready(server.base_url)
+            await load.until(lambda: load.count("after", 201) >= 10)
+        finally:
+            await load.stop()
+        database_url = settings.effective_database_url
+        return OutageRun(shop, load, ready, await settled_ledger(database_url))
+
+
 # ------------------------------------------------------------------ the database goes away
 
 
@@ -250,29 +291,12 @@ async def test_a_database_outage_answers_503_quickly_and_the_shop_recovers_by_it
 ) -> None:
     with private_postgres() as database:
         settings = fault_settings(tmp_path, database_url=database.url, migrate_on_start=True)
-        with running_servers(1, settings, tmp_path / "logs") as (server,), \
-                running_worker(settings, tmp_path / "logs"):
-            shop = await set_up(server.base_url)
-            load = Load(server.base_url, shop.tokens, shop.products)
-            load.start()
-            try:
-                await load.until(lambda: load.count("before", 201) >= 10)
-                await asyncio.to_thread(database.stop)
-                load.phase = "outage"
-                ready = await readiness(server.base_url)
-                await load.until(lambda: load.count("outage", 503) >= 10)
-                await asyncio.to_thread(database.start)
-                load.phase = "after"
-                await until_ready(server.base_url)
-                await load.until(lambda: load.count("after", 201) >= 10)
-            finally:
-                await load.stop()
-            ledger = await settled_ledger(database.url)
+        run = await under_an_outage(settings, database, tmp_path / "logs", answers_during=503)
 
-    assert ready.status_code == 503
-    assert ready.json()["checks"]["database"].startswith("unavailable")
-    assert_answers_were_201_or_503_problems(load)
-    assert_every_order_complete_or_cancelled_with_its_stock_back(ledger, shop, load)
+    assert run.readiness_during.status_code == 503
+    assert run.readiness_during.json()["checks"]["database"].startswith("unavailable")
+    assert_answers_were_201_or_503_problems(run.load)
+    assert_every_order_complete_or_cancelled_with_its_stock_back(run.ledger, run.shop, run.load)
 
 
 # ------------------------------------------------------------------ Redis goes away
@@ -285,31 +309,13 @@ async def test_a_redis_outage_delays_events_and_loses_nothing(
         prefix = "shop-fault:"
         settings = fault_settings(tmp_path, database_url=postgres_url, redis_url=redis.url,
                                   redis_prefix=prefix, events_stream=f"{prefix}events")
-        with running_servers(1, settings, tmp_path / "logs") as (server,), \
-                running_worker(settings, tmp_path / "logs"):
-            shop = await set_up(server.base_url)
-            load = Load(server.base_url, shop.tokens, shop.products)
-            load.start()
-            try:
-                await load.until(lambda: load.count("before", 201) >= 10)
-                await asyncio.to_thread(redis.stop)
-                load.phase = "outage"
-                ready = await readiness(server.base_url)
-                await load.until(lambda: len([o for o in load.outcomes
-                                              if o.phase == "outage"]) >= 10)
-                await asyncio.to_thread(redis.start)
-                load.phase = "after"
-                await until_ready(server.base_url)
-                await load.until(lambda: load.count("after", 201) >= 10)
-            finally:
-                await load.stop()
-            ledger = await settled_ledger(postgres_url)
+        run = await under_an_outage(settings, redis, tmp_path / "logs", answers_during=None)
         stream_ids = await stream_event_ids(redis.url, f"{prefix}events")
 
-    assert ready.status_code == 503
-    assert ready.json()["checks"]["redis"].startswith("unavailable")
-    assert_answers_were_201_or_503_problems(load)
-    assert_every_order_complete_or_cancelled_with_its_stock_back(ledger, shop, load)
+    assert run.readiness_during.status_code == 503
+    assert run.readiness_during.json()["checks"]["redis"].startswith("unavailable")
+    assert_answers_were_201_or_503_problems(run.load)
+    assert_every_order_complete_or_cancelled_with_its_stock_back(run.ledger, run.shop, run.load)
     assert await outbox_event_ids(postgres_url) <= stream_ids  # every committed event published
 
 

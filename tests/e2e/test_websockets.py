@@ -274,6 +274,12 @@ def short_lived_token(account: Account, seconds: int) -> str:
     return jwt.encode(claims, JWT_SECRET, algorithm="HS256")
 
 
+async def disable(api: ShopApi, admin: Account, customer: Account) -> None:
+    response = await api.http.patch(f"/api/v1/customers/{customer.id}",
+                                    json={"disabled": True}, headers=bearer(admin.token))
+    assert response.status_code == 200, response.text
+
+
 async def test_an_open_order_feed_is_closed_with_4401_when_its_token_expires(
     server: ServerProcess, api: ShopApi,
 ) -> None:
@@ -288,9 +294,7 @@ async def test_an_open_order_feed_is_closed_with_4401_when_its_account_is_disabl
 ) -> None:
     customer = await api.customer()
     async with FeedClient.connect(orders_url(server, customer.token)) as feed:
-        response = await api.http.patch(f"/api/v1/customers/{customer.id}",
-                                        json={"disabled": True}, headers=bearer(admin.token))
-        assert response.status_code == 200, response.text
+        await disable(api, admin, customer)
         closed = await feed.closed()
     assert (closed.code, closed.reason) == (4401, "the account was disabled")
 
@@ -299,9 +303,7 @@ async def test_the_order_feed_refuses_the_token_of_a_disabled_account(
     server: ServerProcess, api: ShopApi, admin: Account,
 ) -> None:
     customer = await api.customer()
-    response = await api.http.patch(f"/api/v1/customers/{customer.id}",
-                                    json={"disabled": True}, headers=bearer(admin.token))
-    assert response.status_code == 200, response.text
+    await disable(api, admin, customer)
     async with FeedClient.connect(orders_url(server, customer.token)) as feed:
         closed = await feed.closed()
     assert closed.code == 4401
