@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from litestar import Litestar
+from litestar.routes import HTTPRoute
 from litestar.testing import AsyncTestClient
 
 from shop.interfaces.http.app import create_app
@@ -110,3 +111,20 @@ async def test_any_origin_never_comes_with_credentials(sqlite_settings: Settings
         response = await client.get("/api/v1/products", headers={"Origin": STOREFRONT})
         assert response.headers["access-control-allow-origin"] == "*"
         assert "access-control-allow-credentials" not in response.headers
+
+
+async def test_every_html_page_of_the_app_carries_a_content_security_policy(
+    client: Client,
+) -> None:
+    """Walks the app's GET routes without path parameters (Swagger, the dashboard, ...)."""
+    app: Litestar = client.app
+    pages = []
+    for route in app.routes:
+        if "{" in route.path or not isinstance(route, HTTPRoute):
+            continue
+        if any("GET" in handler.http_methods for handler in route.route_handlers):
+            response = await client.get(route.path)
+            if response.headers.get("content-type", "").startswith("text/html"):
+                pages.append(route.path)
+                assert "script-src 'self'" in response.headers["content-security-policy"]
+    assert "/schema/swagger" in pages
