@@ -265,3 +265,25 @@ def test_the_exact_stored_name_always_finds_its_product(api: Api, name: str) -> 
                                                "sku": uuid.uuid4().hex})
     found = api.send("GET", "/api/v1/products", params={"q": product["name"], "limit": 100})
     assert product["id"] in {item["id"] for item in found.json()["items"]}
+
+
+header_bytes = st.binary(min_size=1, max_size=80).filter(
+    lambda raw: b"\r" not in raw and b"\n" not in raw and raw.strip() == raw)
+
+
+@EXAMPLES
+@given(raw=header_bytes, name=st.sampled_from(["Authorization", "Idempotency-Key",
+                                                "X-Request-ID", "Content-Type", "Origin"]))
+def test_odd_bytes_in_a_header_are_answered_with_a_4xx(api: Api, raw: bytes, name: str) -> None:
+    before = api.totals()
+    headers = [(name.lower().encode(), raw)]
+    if name != "Authorization":
+        headers.append((b"authorization", api.admin["Authorization"].encode()))
+    if name != "Content-Type":
+        headers.append((b"content-type", b"application/json"))
+    request = api.client.build_request("POST", "/api/v1/orders", content=b'{"items": []}')
+    request.headers = httpx.Headers(headers)
+    request.headers["content-length"] = str(len(b'{"items": []}'))
+    response = api.client.send(request)
+    assert 400 <= response.status_code < 500, response.text
+    assert api.totals() == before
