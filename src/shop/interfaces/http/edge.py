@@ -54,19 +54,31 @@ async def well_formed_request(connection: ASGIConnection[Any, Any, Any, Any],
 
 
 def _refuse_unstorable_inputs(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+    """Cheap on the common path: only a raw NUL (or `%00`) makes it decode anything.
+
+    Query strings are decoded with replacement characters, so invalid UTF-8 there
+    becomes U+FFFD, never a lone surrogate; a NUL is the one thing to look for.
+    """
+    scope = connection.scope
     errors: list[dict[str, str]] = []
-    for name, values in connection.query_params.dict().items():
-        if has_unstorable_text(name) or any(has_unstorable_text(v) for v in values):
-            errors.append(_error(name, "query"))
-    for name, value in (connection.scope.get("path_params") or {}).items():
-        if isinstance(value, str) and has_unstorable_text(value):
-            errors.append(_error(name, "path"))
-    for raw_name, raw_value in connection.scope["headers"]:
+    if _may_carry_nul(scope.get("query_string", b"")):
+        for name, values in connection.query_params.dict().items():
+            if has_unstorable_text(name) or any(has_unstorable_text(v) for v in values):
+                errors.append(_error(name, "query"))
+    if has_unstorable_text(scope["path"]):  # the server decoded it; it is short
+        for name, value in (scope.get("path_params") or {}).items():
+            if isinstance(value, str) and has_unstorable_text(value):
+                errors.append(_error(name, "path"))
+    for raw_name, raw_value in scope["headers"]:
         if b"\x00" in raw_value or b"\x00" in raw_name:
             errors.append(_error(raw_name.decode("latin-1"), "header"))
     if errors:
         raise ValidationException("the request carries text no database can store",
                                   extra=errors)
+
+
+def _may_carry_nul(raw: bytes) -> bool:
+    return b"%00" in raw or b"\x00" in raw
 
 
 def _error(key: str, source: str) -> dict[str, str]:
