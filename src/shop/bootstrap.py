@@ -29,6 +29,8 @@ from shop.domain.customers.errors import EmailTaken
 from shop.infrastructure.cache.near import NearProductCache
 from shop.infrastructure.db.migrate import upgrade_to_head
 from shop.infrastructure.events.relay import OutboxRelay
+from shop.infrastructure.observability.logging import configure_logging
+from shop.interfaces.http.realtime.notifier import ChannelsRealtimeNotifier
 from shop.settings import Settings
 
 log = logging.getLogger("shop.runtime")
@@ -49,13 +51,15 @@ class ShopRuntime:
     """Owns the adapters' lifecycles: the engine, Redis, the outbox relay."""
 
     def __init__(self, container: Container) -> None:
+        """Configure logging first: everything built after it logs in the configured shape."""
         self.container = container
         self.settings: Settings = container.settings()
+        configure_logging(self.settings)
         self.bus: MessageBus = container.bus()
         self.engine: AsyncEngine = container.engine()
         self.redis: Redis | None = container.redis()
         self.relay: OutboxRelay = container.outbox_relay()
-        self.bus.on_commit(self.relay.wake)
+        self.realtime_notifier: ChannelsRealtimeNotifier = container.realtime_notifier()
         cache = container.product_cache()
         self._background: list[BackgroundService] = [self.relay]
         if isinstance(cache, NearProductCache):

@@ -1,5 +1,7 @@
 """The composition root: the one place that picks adapters and wires the object graph.
 
+Every adapter is built here, before the message bus, and handed to
+`build_message_bus`: nothing subscribes to or hooks the bus afterwards.
 Adapters are chosen from `Settings` alone: `database_url` picks SQLite,
 PostgreSQL or SQL Server; `redis_url` switches cache, events and the relay's
 leader lock from in-process to Redis. Tests override providers
@@ -53,6 +55,8 @@ from shop.infrastructure.payments.fake import (
     RedisChargeStore,
 )
 from shop.infrastructure.redis_client import build_redis
+from shop.interfaces.http.realtime.channels import ChannelNames
+from shop.interfaces.http.realtime.notifier import ChannelsRealtimeNotifier
 from shop.settings import Settings
 
 EVENTS_STREAM_MAXLEN = 1_000_000
@@ -118,6 +122,11 @@ def password_reset_notifier(settings: Settings) -> EmlFilePasswordResetNotifier:
     return EmlFilePasswordResetNotifier(settings.data_dir / "mail", settings.mail_from)
 
 
+def realtime_notifier(settings: Settings) -> ChannelsRealtimeNotifier:
+    """One per runtime: every app built on the runtime attaches its feeds plugin to it."""
+    return ChannelsRealtimeNotifier(ChannelNames(settings.redis_prefix))
+
+
 def token_policy(settings: Settings) -> TokenPolicy:
     return TokenPolicy(refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_seconds))
 
@@ -164,6 +173,7 @@ class Container(containers.DeclarativeContainer):
         batch_size=settings.provided.outbox_batch_size,
         poll_seconds=settings.provided.outbox_poll_seconds,
     )
+    realtime_notifier = providers.Singleton(realtime_notifier, settings)
 
     bus = providers.Singleton(
         build_message_bus,
@@ -184,4 +194,7 @@ class Container(containers.DeclarativeContainer):
         analytics_read_model=analytics_read_model,
         summary_policy=summary_policy,
         clock=clock,
+        realtime_notifier=realtime_notifier,
+        # A commit wakes the relay, so events leave the outbox without waiting for its poll.
+        after_commit=providers.List(outbox_relay.provided.wake),
     )

@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import inspect
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
 
+from shop.application.analytics.ports import DaySales, ProductStock, ProductTotal
+from shop.application.analytics.tracked_order import TrackedOrder
 from shop.application.catalog.handlers import product_view
 from shop.application.catalog.views import (
     CategoryView,
@@ -42,7 +43,7 @@ from shop.application.customers.views import (
     Principal,
     RefreshTokenRecord,
 )
-from shop.application.messagebus import MessageBus
+from shop.application.messagebus import AfterCommitHook, MessageBus
 from shop.application.ordering.ports import (
     Charge,
     IdempotencyRepository,
@@ -51,7 +52,7 @@ from shop.application.ordering.ports import (
 )
 from shop.application.ordering.views import IdempotencyRecord, OrderView, StockView
 from shop.application.ports import CategoryRepository, ProductRepository, StockRepository
-from shop.application.wiring import build_message_bus
+from shop.application.wiring import EventHandlerTable, build_message_bus
 from shop.domain.catalog.category import Category
 from shop.domain.catalog.names import search_key
 from shop.domain.catalog.product import Product
@@ -942,16 +943,56 @@ class FakeInventoryReadModel:
 # --------------------------------------------------------------------------- the whole thing
 
 
-class Unwired:
-    """Stands in for a port this module has no fake of yet; any use of it fails loudly."""
+# --------------------------------------------------------------------------- analytics
 
-    def __init__(self, port: str) -> None:
-        self._port = port
 
-    def __getattr__(self, name: str) -> Any:
-        raise AssertionError(
-            f"the {self._port!r} port has no fake yet: add one to tests/unit/fakes.py"
-        )
+class FakeAnalyticsReadModel:
+    """Empty projections: no event consumer runs in the unit suite, so nothing is projected.
+
+    The analytics handlers are tested with their own read models
+    (tests/unit/test_sales_summary_cache.py); this one lets the bus be built.
+    """
+
+    async def sales_by_day(self, currency: str, first: date, last: date) -> list[DaySales]:
+        return []
+
+    async def status_counts(self, first: date, last: date) -> dict[str, int]:
+        return {}
+
+    async def product_totals(self, currency: str, first: date, last: date,
+                             limit: int | None) -> list[ProductTotal]:
+        return []
+
+    async def orders_placed(self, start: datetime, end: datetime) -> list[TrackedOrder]:
+        return []
+
+    async def product_names(self, product_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+        return {}
+
+    async def low_stock(self, threshold: int, limit: int) -> list[ProductStock]:
+        return []
+
+
+# --------------------------------------------------------------------------- realtime
+
+
+@dataclass
+class RecordingNotifier:
+    """A RealtimeNotifier that remembers every notice."""
+
+    stock: list[tuple[uuid.UUID, int, datetime]] = field(default_factory=list)
+    orders: list[tuple[uuid.UUID, uuid.UUID, str, datetime]] = field(default_factory=list)
+
+    async def notify_stock_changed(self, product_id: uuid.UUID, stock: int,
+                                   at: datetime) -> None:
+        self.stock.append((product_id, stock, at))
+
+    async def notify_order_status_changed(self, order_id: uuid.UUID, customer_id: uuid.UUID,
+                                          status: str, at: datetime) -> None:
+        self.orders.append((order_id, customer_id, status, at))
+
+
+# --------------------------------------------------------------------------- the whole thing
 
 
 @dataclass
@@ -974,6 +1015,7 @@ class FakeShop:
     inventory_read_model: FakeInventoryReadModel
     reset_notifier: FakePasswordResetNotifier
     account_status: FakeAccountStatus
+    notifier: RecordingNotifier
 
 
 def build_fake_shop(
@@ -983,8 +1025,14 @@ def build_fake_shop(
     store: Store | None = None,
     gateway: FakePaymentGateway | None = None,
     payment_timeout_seconds: float = 0.05,
+    observers: EventHandlerTable | None = None,
+    after_commit: Sequence[AfterCommitHook] = (),
 ) -> FakeShop:
-    """Wire the real handlers to in-memory ports through the application's own wiring."""
+    """Wire the real handlers to in-memory ports through the application's own wiring.
+
+    `observers` and `after_commit` go to `build_message_bus` as the composition
+    root's do: a test that wants to watch the bus says so when it is built.
+    """
     uow_factory = FakeUnitOfWorkFactory(store)
     the_store = uow_factory.store
     cache = FakeProductCache()
@@ -999,36 +1047,34 @@ def build_fake_shop(
     inventory_read_model = FakeInventoryReadModel(the_store)
     reset_notifier = FakePasswordResetNotifier()
     account_status = FakeAccountStatus(the_store)
-    ports: dict[str, Any] = {
-        "uow_factory": uow_factory,
-        "catalog_read_model": catalog_read_model,
-        "product_cache": cache,
-        "customer_read_model": customer_read_model,
-        "password_hasher": hasher,
-        "token_service": tokens,
-        "login_throttle": throttle,
-        "token_policy": TokenPolicy(refresh_ttl=timedelta(days=30)),
-        "clock": the_clock,
-        "order_read_model": order_read_model,
-        "inventory_read_model": inventory_read_model,
-        "payment_gateway": the_gateway,
-        "payment_timeout_seconds": payment_timeout_seconds,
-        "password_reset_notifier": reset_notifier,
-        "account_status": account_status,
-    }
-    wanted = inspect.signature(build_message_bus).parameters
-    for name, parameter in wanted.items():
-        # Contexts still being built add ports; a loud stand-in until they have a fake.
-        if name not in ports and parameter.default is inspect.Parameter.empty:
-            ports[name] = Unwired(name)
-    bus = build_message_bus(**{name: port for name, port in ports.items() if name in wanted})
-
+    notifier = RecordingNotifier()
     published: list[DomainEvent] = []
 
     async def remember(event: DomainEvent) -> None:
         published.append(event)
 
-    bus.subscribe(DomainEvent, remember)
+    bus = build_message_bus(
+        uow_factory=uow_factory,
+        catalog_read_model=catalog_read_model,
+        product_cache=cache,
+        customer_read_model=customer_read_model,
+        password_hasher=hasher,
+        token_service=tokens,
+        login_throttle=throttle,
+        token_policy=TokenPolicy(refresh_ttl=timedelta(days=30)),
+        clock=the_clock,
+        order_read_model=order_read_model,
+        inventory_read_model=inventory_read_model,
+        payment_gateway=the_gateway,
+        payment_timeout_seconds=payment_timeout_seconds,
+        analytics_read_model=FakeAnalyticsReadModel(),
+        password_reset_notifier=reset_notifier,
+        account_status=account_status,
+        realtime_notifier=notifier,
+        after_commit=after_commit,
+        observers={**(observers or {}),
+                   DomainEvent: [*(observers or {}).get(DomainEvent, ()), remember]},
+    )
     return FakeShop(
         bus=bus,
         store=the_store,
@@ -1046,4 +1092,5 @@ def build_fake_shop(
         inventory_read_model=inventory_read_model,
         reset_notifier=reset_notifier,
         account_status=account_status,
+        notifier=notifier,
     )

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 
 from shop.application import ports
+from shop.application.analytics import ports as analytics_ports
 from shop.application.catalog.views import ProductView
 from shop.application.customers import ports as customer_ports
 from shop.application.ordering import ports as ordering_ports
@@ -24,6 +25,7 @@ from shop.domain.shared.money import Money
 
 from .fakes import (
     T0,
+    FakeAnalyticsReadModel,
     FakeCatalogReadModel,
     FakeCategoryRepository,
     FakeCustomerReadModel,
@@ -70,6 +72,7 @@ LATER = T0 + timedelta(minutes=1)
         (ordering_ports.OrderRepository, FakeOrderRepository),
         (ordering_ports.IdempotencyRepository, FakeIdempotencyRepository),
         (ordering_ports.PaymentGateway, FakePaymentGateway),
+        (analytics_ports.AnalyticsReadModel, FakeAnalyticsReadModel),
         (ordering_ports.OrderReadModel, FakeOrderReadModel),
         (ordering_ports.InventoryReadModel, FakeInventoryReadModel),
     ],

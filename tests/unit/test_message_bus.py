@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pytest
 
 from shop.application.catalog.commands import DeleteProduct, UpdateProduct
 from shop.application.catalog.queries import GetProductById
-from shop.application.messagebus import MessageBus, NoHandler
+from shop.application.messagebus import AfterCommitHook, EventHandler, MessageBus, NoHandler
 from shop.application.messages import Command, Query
 from shop.application.ports import UnitOfWork
 from shop.domain.catalog.category import Category
@@ -20,7 +20,7 @@ from shop.domain.catalog.events import ProductDeleted, ProductEvent, ProductUpda
 from shop.domain.shared.events import DomainEvent
 
 from .conftest import Catalog
-from .fakes import T0, FakeUnitOfWorkFactory
+from .fakes import T0, FakeUnitOfWorkFactory, build_fake_shop
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -52,16 +52,21 @@ async def add_category(command: AddCategory, uow: UnitOfWork) -> uuid.UUID:
         return category.id
 
 
-def bus_with(factory: FakeUnitOfWorkFactory) -> MessageBus:
+def bus_with(
+    factory: FakeUnitOfWorkFactory,
+    event_handlers: Mapping[type[DomainEvent], Sequence[EventHandler]] | None = None,
+    after_commit: Sequence[AfterCommitHook] = (),
+) -> MessageBus:
     return MessageBus(
         uow_factory=factory,
         command_handlers={AddCategory: add_category},
         query_handlers={},
+        event_handlers=event_handlers,
+        after_commit=after_commit,
     )
 
 
-@pytest.fixture
-async def dune(catalog: Catalog) -> uuid.UUID:
+async def a_product(catalog: Catalog) -> uuid.UUID:
     books = await catalog.category("Books")
     return (await catalog.product("Dune", category=books)).id
 
@@ -99,13 +104,12 @@ async def test_each_command_gets_a_fresh_unit_of_work() -> None:
 
 async def test_event_handlers_run_after_the_commit_and_see_the_committed_state() -> None:
     factory = FakeUnitOfWorkFactory()
-    bus = bus_with(factory)
     seen: list[tuple[str, bool]] = []
 
     async def on_event(event: DomainEvent) -> None:
         seen.append((event.type_name, factory.made[-1].committed))
 
-    bus.subscribe(DomainEvent, on_event)
+    bus = bus_with(factory, {DomainEvent: [on_event]})
     category_id = await bus.handle(AddCategory(name="Books"))
 
     assert seen == [("CategoryCreated", True)]
@@ -114,15 +118,13 @@ async def test_event_handlers_run_after_the_commit_and_see_the_committed_state()
 
 async def test_no_event_is_dispatched_when_the_handler_fails_before_committing() -> None:
     factory = FakeUnitOfWorkFactory()
-    bus = bus_with(factory)
     seen: list[DomainEvent] = []
     hooked: list[Sequence[DomainEvent]] = []
 
     async def on_event(event: DomainEvent) -> None:
         seen.append(event)
 
-    bus.subscribe(DomainEvent, on_event)
-    bus.on_commit(hooked.append)
+    bus = bus_with(factory, {DomainEvent: [on_event]}, after_commit=[hooked.append])
     with pytest.raises(RuntimeError, match="boom"):
         await bus.handle(AddCategory(name="Books", fail_before_commit=True))
 
@@ -134,13 +136,12 @@ async def test_no_event_is_dispatched_when_the_handler_fails_before_committing()
 
 async def test_no_event_is_dispatched_when_the_handler_never_commits() -> None:
     factory = FakeUnitOfWorkFactory()
-    bus = bus_with(factory)
     seen: list[DomainEvent] = []
 
     async def on_event(event: DomainEvent) -> None:
         seen.append(event)
 
-    bus.subscribe(DomainEvent, on_event)
+    bus = bus_with(factory, {DomainEvent: [on_event]})
     await bus.handle(AddCategory(name="Books", commit=False))
 
     assert seen == []
@@ -164,11 +165,10 @@ async def test_an_event_recorded_by_a_real_handler_before_it_failed_is_never_dis
     assert await catalog.cache.get(emma.id) == emma
 
 
-async def test_after_commit_hooks_receive_the_committed_events_in_order(
-    catalog: Catalog,
-) -> None:
+async def test_after_commit_hooks_receive_the_committed_events_in_order() -> None:
     hooked: list[list[str]] = []
-    catalog.bus.on_commit(lambda events: hooked.append([e.type_name for e in events]))
+    catalog = Catalog(build_fake_shop(
+        after_commit=[lambda events: hooked.append([e.type_name for e in events])]))
     books = await catalog.category("Books")
 
     await catalog.product("Dune", category=books, stock=2)
@@ -176,15 +176,15 @@ async def test_after_commit_hooks_receive_the_committed_events_in_order(
     assert hooked == [["CategoryCreated"], ["ProductCreated", "StockChanged"]]
 
 
-async def test_a_handler_subscribed_to_a_base_event_receives_every_subclass(
-    catalog: Catalog, dune: uuid.UUID
-) -> None:
+async def test_a_handler_subscribed_to_a_base_event_receives_every_subclass() -> None:
     product_events: list[type[DomainEvent]] = []
 
     async def on_product_event(event: ProductEvent) -> None:
         product_events.append(type(event))
 
-    catalog.bus.subscribe(ProductEvent, on_product_event)
+    catalog = Catalog(build_fake_shop(observers={ProductEvent: [on_product_event]}))
+    dune = await a_product(catalog)
+    product_events.clear()  # its creation
     await catalog.bus.handle(UpdateProduct(product_id=dune, name="Dune II"))
     await catalog.bus.handle(DeleteProduct(product_id=dune))
 
@@ -195,17 +195,16 @@ async def test_a_handler_subscribed_to_a_base_event_receives_every_subclass(
 
 
 async def test_a_failing_event_handler_is_logged_and_the_command_still_returns(
-    catalog: Catalog,
-    dune: uuid.UUID,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    await catalog.bus.ask(GetProductById(product_id=dune))  # now cached
-    assert await catalog.cache.get(dune) is not None
-
     async def explode(event: ProductUpdated) -> None:
         raise RuntimeError("handler bug")
 
-    catalog.bus.subscribe(ProductUpdated, explode)
+    catalog = Catalog(build_fake_shop(observers={ProductUpdated: [explode]}))
+    dune = await a_product(catalog)
+    await catalog.bus.ask(GetProductById(product_id=dune))  # now cached
+    assert await catalog.cache.get(dune) is not None
+
     with caplog.at_level(logging.ERROR, logger="shop.bus"):
         renamed = await catalog.bus.handle(UpdateProduct(product_id=dune, name="Dune II"))
 
@@ -218,16 +217,14 @@ async def test_a_failing_event_handler_is_logged_and_the_command_still_returns(
     assert await catalog.cache.get(dune) is None
 
 
-async def test_a_failing_event_handler_does_not_stop_the_events_after_it(
-    catalog: Catalog,
-) -> None:
+async def test_a_failing_event_handler_does_not_stop_the_events_after_it() -> None:
     calls: list[str] = []
 
     async def explode(event: DomainEvent) -> None:
         calls.append(event.type_name)
         raise RuntimeError("handler bug")
 
-    catalog.bus.subscribe(DomainEvent, explode)
+    catalog = Catalog(build_fake_shop(observers={DomainEvent: [explode]}))
     books = await catalog.category("Books")
     await catalog.product("Dune", category=books, stock=1)
 

@@ -3,42 +3,23 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
-from datetime import datetime
 
 import pytest
 
 from shop.application.customers.views import Principal
 from shop.application.ordering.commands import AdjustStock, CancelOrder, ShipOrder
-from shop.application.realtime.event_handlers import subscribe_realtime_pushes
 from shop.domain.customers.values import Role
 from shop.domain.inventory.errors import InsufficientStock
 from shop.domain.ordering.errors import PaymentDeclined
 
 from .conftest import Shopfront
-
-
-@dataclass
-class RecordingNotifier:
-    """A RealtimeNotifier that remembers every notice."""
-
-    stock: list[tuple[uuid.UUID, int, datetime]] = field(default_factory=list)
-    orders: list[tuple[uuid.UUID, uuid.UUID, str, datetime]] = field(default_factory=list)
-
-    async def notify_stock_changed(self, product_id: uuid.UUID, stock: int,
-                                   at: datetime) -> None:
-        self.stock.append((product_id, stock, at))
-
-    async def notify_order_status_changed(self, order_id: uuid.UUID, customer_id: uuid.UUID,
-                                          status: str, at: datetime) -> None:
-        self.orders.append((order_id, customer_id, status, at))
+from .fakes import RecordingNotifier
 
 
 @pytest.fixture
 def notifier(front: Shopfront) -> RecordingNotifier:
-    recording = RecordingNotifier()
-    subscribe_realtime_pushes(front.bus, recording)
-    return recording
+    """The notifier the fake shop's bus was built with (as the container builds the real one)."""
+    return front.fake.notifier
 
 
 async def test_a_committed_stock_adjustment_is_pushed_with_the_new_level_and_its_time(

@@ -42,6 +42,12 @@ class NoHandler(LookupError):
 
 
 class MessageBus:
+    """Routes each message to the handler given at construction; the tables never change after.
+
+    `after_commit` hooks (the outbox relay's wake-up) are told about every
+    committed batch before the event handlers run.
+    """
+
     def __init__(
         self,
         *,
@@ -54,16 +60,9 @@ class MessageBus:
         self._uow_factory = uow_factory
         self._commands = dict(command_handlers)
         self._queries = dict(query_handlers)
-        self._events = dict(event_handlers or {})
-        self._after_commit = list(after_commit)
-
-    def subscribe(self, event_type: type[DomainEvent], handler: EventHandler) -> None:
-        """Add an event handler after wiring (contexts built later hook in here)."""
-        self._events.setdefault(event_type, [])
-        self._events[event_type] = [*self._events[event_type], handler]
-
-    def on_commit(self, hook: AfterCommitHook) -> None:
-        self._after_commit.append(hook)
+        self._events = {event_type: tuple(handlers)
+                        for event_type, handlers in (event_handlers or {}).items()}
+        self._after_commit = tuple(after_commit)
 
     async def handle(self, command: Command[R]) -> R:
         handler = self._commands.get(type(command))

@@ -1,16 +1,20 @@
 """Builds the message bus of every use case from the ports' implementations.
 
-The composition root calls this with the chosen adapters; tests call it with
-in-memory fakes. One table of handlers, so nothing can be wired twice.
+The composition root calls this once, with every adapter already built (the
+realtime notifier and the relay's wake-up included); tests call it with
+in-memory fakes. This is the one table of handlers: the bus it returns is
+never subscribed to or hooked afterwards, so nothing can be wired twice.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from shop.application.analytics.ports import AnalyticsReadModel
 from shop.application.analytics.queries import GetSalesSummary
 from shop.application.analytics.query_handlers import GetSalesSummaryHandler, SummaryPolicy
-from shop.application.catalog import commands as cc
-from shop.application.catalog import queries as cq
+from shop.application.catalog import commands as catalog_commands
+from shop.application.catalog import queries as catalog_queries
 from shop.application.catalog.event_handlers import InvalidateCachedProduct
 from shop.application.catalog.handlers import (
     CreateCategoryHandler,
@@ -27,8 +31,8 @@ from shop.application.catalog.query_handlers import (
     ListCategoriesHandler,
     ListProductsHandler,
 )
-from shop.application.customers import commands as uc
-from shop.application.customers import queries as uq
+from shop.application.customers import commands as customer_commands
+from shop.application.customers import queries as customer_queries
 from shop.application.customers.account_status_handlers import (
     ForgetCachedAccountStatus,
     SetCustomerDisabledHandler,
@@ -57,9 +61,9 @@ from shop.application.customers.ports import (
     TokenService,
 )
 from shop.application.customers.query_handlers import GetCustomerHandler, ListCustomersHandler
-from shop.application.messagebus import MessageBus
-from shop.application.ordering import commands as oc
-from shop.application.ordering import queries as oq
+from shop.application.messagebus import AfterCommitHook, EventHandler, MessageBus
+from shop.application.ordering import commands as ordering_commands
+from shop.application.ordering import queries as ordering_queries
 from shop.application.ordering.handlers import (
     AdjustStockHandler,
     CancelOrderHandler,
@@ -76,9 +80,15 @@ from shop.application.ordering.query_handlers import (
     ListOrdersHandler,
 )
 from shop.application.ports import CatalogReadModel, Clock, ProductCache, UnitOfWorkFactory
+from shop.application.realtime.event_handlers import PushRealtimeChanges
+from shop.application.realtime.ports import RealtimeNotifier
 from shop.domain.catalog.events import ProductDeleted, ProductUpdated
 from shop.domain.customers.events import CustomerDisabled, CustomerEnabled
 from shop.domain.inventory.events import StockChanged
+from shop.domain.ordering.events import OrderEvent
+from shop.domain.shared.events import DomainEvent
+
+EventHandlerTable = Mapping[type[DomainEvent], Sequence[EventHandler]]
 
 
 def build_message_bus(
@@ -100,58 +110,81 @@ def build_message_bus(
     analytics_read_model: AnalyticsReadModel,
     clock: Clock,
     summary_policy: SummaryPolicy | None = None,
+    realtime_notifier: RealtimeNotifier,
+    after_commit: Sequence[AfterCommitHook] = (),
+    observers: EventHandlerTable | None = None,
 ) -> MessageBus:
+    """`observers` are event handlers of the embedding program, run after the application's own.
+
+    (A library user's in-process reaction, a test's recorder.) `after_commit`
+    hooks hear every committed batch first: the outbox relay's wake-up.
+    """
     invalidate = InvalidateCachedProduct(product_cache)
+    push = PushRealtimeChanges(realtime_notifier)
     forget_status = ForgetCachedAccountStatus(account_status)
     issuer = TokenIssuer(token_service, token_policy, clock)
     settlement = OrderSettlement(payment_gateway, clock)
     return MessageBus(
         uow_factory=uow_factory,
         command_handlers={
-            cc.CreateCategory: CreateCategoryHandler(clock),
-            cc.UpdateCategory: UpdateCategoryHandler(clock),
-            cc.DeleteCategory: DeleteCategoryHandler(),
-            cc.CreateProduct: CreateProductHandler(clock),
-            cc.UpdateProduct: UpdateProductHandler(clock),
-            cc.DeleteProduct: DeleteProductHandler(clock),
-            uc.RegisterCustomer: RegisterCustomerHandler(password_hasher, clock),
-            uc.IssueTokens: IssueTokensHandler(password_hasher, login_throttle, issuer, clock),
-            uc.RefreshTokens: RefreshTokensHandler(issuer, clock),
-            uc.UpdateProfile: UpdateProfileHandler(clock),
-            uc.EnsureAdmin: EnsureAdminHandler(password_hasher, clock),
-            uc.Logout: LogoutHandler(clock),
-            uc.ChangePassword: ChangePasswordHandler(password_hasher, login_throttle, clock),
-            uc.RequestPasswordReset: RequestPasswordResetHandler(
+            catalog_commands.CreateCategory: CreateCategoryHandler(clock),
+            catalog_commands.UpdateCategory: UpdateCategoryHandler(clock),
+            catalog_commands.DeleteCategory: DeleteCategoryHandler(),
+            catalog_commands.CreateProduct: CreateProductHandler(clock),
+            catalog_commands.UpdateProduct: UpdateProductHandler(clock),
+            catalog_commands.DeleteProduct: DeleteProductHandler(clock),
+            customer_commands.RegisterCustomer: RegisterCustomerHandler(password_hasher, clock),
+            customer_commands.IssueTokens: IssueTokensHandler(
+                password_hasher, login_throttle, issuer, clock),
+            customer_commands.RefreshTokens: RefreshTokensHandler(issuer, clock),
+            customer_commands.UpdateProfile: UpdateProfileHandler(clock),
+            customer_commands.EnsureAdmin: EnsureAdminHandler(password_hasher, clock),
+            customer_commands.Logout: LogoutHandler(clock),
+            customer_commands.ChangePassword: ChangePasswordHandler(
+                password_hasher, login_throttle, clock),
+            customer_commands.RequestPasswordReset: RequestPasswordResetHandler(
                 login_throttle, password_reset_notifier, clock, token_policy),
-            uc.ConfirmPasswordReset: ConfirmPasswordResetHandler(password_hasher, clock),
-            uc.SetCustomerDisabled: SetCustomerDisabledHandler(clock),
-            oc.PlaceOrder: PlaceOrderHandler(payment_gateway, settlement, clock,
-                                             payment_timeout_seconds),
-            oc.ShipOrder: ShipOrderHandler(clock),
-            oc.CancelOrder: CancelOrderHandler(payment_gateway, settlement),
-            oc.SettlePendingOrders: SettlePendingOrdersHandler(payment_gateway, settlement,
-                                                               clock),
-            oc.AdjustStock: AdjustStockHandler(clock),
-            oc.SetStock: SetStockHandler(clock),
+            customer_commands.ConfirmPasswordReset: ConfirmPasswordResetHandler(
+                password_hasher, clock),
+            customer_commands.SetCustomerDisabled: SetCustomerDisabledHandler(clock),
+            ordering_commands.PlaceOrder: PlaceOrderHandler(
+                payment_gateway, settlement, clock, payment_timeout_seconds),
+            ordering_commands.ShipOrder: ShipOrderHandler(clock),
+            ordering_commands.CancelOrder: CancelOrderHandler(payment_gateway, settlement),
+            ordering_commands.SettlePendingOrders: SettlePendingOrdersHandler(
+                payment_gateway, settlement, clock),
+            ordering_commands.AdjustStock: AdjustStockHandler(clock),
+            ordering_commands.SetStock: SetStockHandler(clock),
         },
         query_handlers={
-            cq.GetProductById: GetProductByIdHandler(catalog_read_model, product_cache),
-            cq.ListProducts: ListProductsHandler(catalog_read_model),
-            cq.GetCategoryById: GetCategoryByIdHandler(catalog_read_model),
-            cq.ListCategories: ListCategoriesHandler(catalog_read_model),
-            cq.GetCategoryTree: GetCategoryTreeHandler(catalog_read_model),
-            uq.GetCustomer: GetCustomerHandler(customer_read_model),
-            uq.ListCustomers: ListCustomersHandler(customer_read_model),
-            oq.GetOrder: GetOrderHandler(order_read_model),
-            oq.ListOrders: ListOrdersHandler(order_read_model),
-            oq.GetStock: GetStockHandler(inventory_read_model),
+            catalog_queries.GetProductById: GetProductByIdHandler(
+                catalog_read_model, product_cache),
+            catalog_queries.ListProducts: ListProductsHandler(catalog_read_model),
+            catalog_queries.GetCategoryById: GetCategoryByIdHandler(catalog_read_model),
+            catalog_queries.ListCategories: ListCategoriesHandler(catalog_read_model),
+            catalog_queries.GetCategoryTree: GetCategoryTreeHandler(catalog_read_model),
+            customer_queries.GetCustomer: GetCustomerHandler(customer_read_model),
+            customer_queries.ListCustomers: ListCustomersHandler(customer_read_model),
+            ordering_queries.GetOrder: GetOrderHandler(order_read_model),
+            ordering_queries.ListOrders: ListOrdersHandler(order_read_model),
+            ordering_queries.GetStock: GetStockHandler(inventory_read_model),
             GetSalesSummary: GetSalesSummaryHandler(analytics_read_model, clock, summary_policy),
         },
-        event_handlers={
+        event_handlers=_merged({
             ProductUpdated: [invalidate.on_product_changed],
             ProductDeleted: [invalidate.on_product_changed],
-            StockChanged: [invalidate.on_stock_changed],
+            # OrderEvent is the base of every order event: placed, paid, shipped, cancelled.
+            StockChanged: [invalidate.on_stock_changed, push.on_stock_changed],
+            OrderEvent: [push.on_order_event],
             CustomerDisabled: [forget_status.on_status_changed],
             CustomerEnabled: [forget_status.on_status_changed],
-        },
+        }, observers or {}),
+        after_commit=after_commit,
     )
+
+
+def _merged(own: EventHandlerTable, observers: EventHandlerTable) -> EventHandlerTable:
+    merged = {event_type: list(handlers) for event_type, handlers in own.items()}
+    for event_type, handlers in observers.items():
+        merged.setdefault(event_type, []).extend(handlers)
+    return merged

@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from shop.application.customers.commands import EnsureAdmin
 from shop.bootstrap import bootstrap, build_runtime
 from shop.domain.shared.errors import DomainError
-from shop.infrastructure.observability.logging import configure_logging
 from shop.interfaces.analytics_rebuild import rebuild_analytics
 from shop.interfaces.demo_catalog import seed_demo_catalog
 from shop.settings import Settings
@@ -49,8 +48,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = Settings.from_env()
-    configure_logging(settings)
+    settings = Settings.from_env()  # each command's runtime configures logging from it
     if args.command == "serve":
         return serve(settings, host=args.host, port=args.port, workers=args.workers)
     if args.command == "worker":

@@ -7,7 +7,6 @@ controllers never push anything themselves.
 
 from __future__ import annotations
 
-from shop.application.messagebus import MessageBus
 from shop.application.realtime.ports import RealtimeNotifier
 from shop.domain.inventory.events import StockChanged
 from shop.domain.ordering.events import OrderEvent
@@ -29,14 +28,3 @@ class PushRealtimeChanges:
             event.order_id, event.customer_id, event.status, event.occurred_at
         )
 
-
-def subscribe_realtime_pushes(bus: MessageBus, notifier: RealtimeNotifier) -> None:
-    """Hook the pushes onto a bus that was already wired (the HTTP app owns the notifier).
-
-    `OrderEvent` is the base class of every order event, so placed, paid,
-    shipped and cancelled orders all reach `on_order_event`. Call once per bus:
-    each call adds another pair of handlers.
-    """
-    push = PushRealtimeChanges(notifier)
-    bus.subscribe(StockChanged, push.on_stock_changed)
-    bus.subscribe(OrderEvent, push.on_order_event)

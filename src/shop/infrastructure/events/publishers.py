@@ -66,13 +66,10 @@ Subscriber = Callable[[PublishedEvent], Awaitable[None]]
 
 
 class InProcessEventPublisher:
-    """The embedded default: hands events to subscribers registered in this process."""
+    """The embedded default: hands events to the subscribers it was built with, in this process."""
 
-    def __init__(self) -> None:
-        self._subscribers: list[Subscriber] = []
-
-    def subscribe(self, subscriber: Subscriber) -> None:
-        self._subscribers.append(subscriber)
+    def __init__(self, subscribers: Sequence[Subscriber] = ()) -> None:
+        self._subscribers = tuple(subscribers)
 
     async def publish(self, messages: Sequence[OutboxMessage]) -> None:
         for message in messages:

@@ -17,7 +17,6 @@ from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
 from shop.bootstrap import ShopRuntime, build_runtime
-from shop.infrastructure.observability.logging import configure_logging
 from shop.interfaces.http.auth import provide_principal
 from shop.interfaces.http.controllers import (
     AnalyticsController,
@@ -39,7 +38,7 @@ from shop.interfaces.http.openapi import (
     swagger_assets_router,
 )
 from shop.interfaces.http.problems import EXCEPTION_HANDLERS
-from shop.interfaces.http.realtime import realtime_feeds
+from shop.interfaces.http.realtime.plugin import realtime_feeds
 from shop.interfaces.http.security_headers import SecurityHeadersMiddleware, cors_config
 from shop.settings import Settings
 
@@ -49,23 +48,24 @@ def create_app(settings: Settings | None = None, *, runtime: ShopRuntime | None 
 
     When a runtime is given, its own settings win over `settings`, so the app
     and the object graph never disagree about, say, whether metrics are on.
+    Building the app only reads the runtime (which configured logging and
+    wired the bus when it was built); it changes nothing in it.
     """
     if runtime is None:
         runtime = build_runtime(settings or Settings.from_env())
     settings = runtime.settings
-    configure_logging(settings)
     app = Litestar(
         route_handlers=_route_handlers(settings),
         guards=[well_formed_request],  # before every route's own guards and body decoding
         dependencies=_dependencies(runtime),
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[_running],
-        # Channels: the websocket feeds' routes and broker; it hooks the realtime pushes onto
-        # runtime.bus (once per runtime) and starts after the runtime, stops before it.
+        # Channels: the websocket feeds' routes and broker; it attaches to the runtime's
+        # notifier while it runs (starts after the runtime, stops before it).
         plugins=[realtime_feeds(runtime)],
         state=State({"runtime": runtime}),
         openapi_config=openapi_config(),
-        logging_config=None,  # configure_logging owns logging; Litestar would add handlers
+        logging_config=None,  # the runtime configured logging; Litestar would add handlers
         return_dto=None,  # StrictJSON decodes request bodies only; responses encode as usual
         cors_config=cors_config(settings.cors_origin_list),
     )
