@@ -496,6 +496,7 @@ class FakeUnitOfWork:
         for aggregate in self._seen:
             events.extend(aggregate.pull_events())
         events.extend(self._recorded)
+        events.sort(key=lambda event: event.occurred_at)  # as the SQL unit of work orders them
         committed = self.store.tables
         for table, key in self._written:
             source: dict[Hashable, object] = getattr(tables, table)
@@ -519,6 +520,7 @@ class FakeUnitOfWork:
             self.rolled_back = True
         for aggregate in self._seen:
             aggregate.pull_events()
+        self._seen = []
         self._written.clear()
         self._recorded.clear()
         if self._tables is not None:

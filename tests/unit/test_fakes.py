@@ -167,9 +167,9 @@ async def test_an_error_inside_the_unit_of_work_discards_its_changes_and_events(
 
 async def test_committed_events_are_those_of_seen_aggregates_and_recorded_ones() -> None:
     factory = FakeUnitOfWorkFactory()
-    extra = CategoryDeleted(category_id=uuid.uuid4())
     async with factory() as uow:
         category = a_category()
+        extra = CategoryDeleted(category_id=uuid.uuid4())  # occurs after the creation
         await uow.categories.add(category)
         uow.record(extra)
         assert uow.committed_events() == []

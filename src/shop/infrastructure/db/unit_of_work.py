@@ -63,8 +63,7 @@ class SqlUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         try:
-            if self._tx is not None and self._tx.is_active:
-                await self._tx.rollback()
+            await self.rollback()
         finally:
             if self._conn is not None:
                 await self._conn.close()
@@ -85,10 +84,20 @@ class SqlUnitOfWork:
         self._recorded = []
 
     async def rollback(self) -> None:
-        if self._tx is not None and self._tx.is_active:
-            await self._tx.rollback()
-        self._seen.clear()
-        self._recorded = []
+        """Undo the transaction and forget its events, so a later commit cannot publish them.
+
+        The saga reuses one unit of work for several transactions: without this,
+        the events of a failed block would reach the outbox with the next commit.
+        The aggregates it loaded drop their pending events too (they describe
+        changes that were never stored).
+        """
+        try:
+            if self._tx is not None and self._tx.is_active:
+                await self._tx.rollback()
+        finally:
+            pull_all_events(self._seen)
+            self._seen.clear()
+            self._recorded = []
 
     def committed_events(self) -> list[DomainEvent]:
         return list(self._committed)
