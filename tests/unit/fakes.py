@@ -281,11 +281,7 @@ class FakeStockRepository(_Repository):
         stock = self._tables.stock.get(product_id)
         if stock is None or not 0 <= stock.on_hand + delta <= MAX_STOCK:
             return None
-        stock.on_hand += delta
-        stock.version += 1
-        stock.updated_at = now
-        self._uow.wrote("stock", product_id, stock)
-        return stock
+        return self._store(stock, stock.on_hand + delta, now)
 
     async def set_level(
         self, product_id: uuid.UUID, on_hand: int, now: datetime
@@ -293,12 +289,15 @@ class FakeStockRepository(_Repository):
         stock = self._tables.stock.get(product_id)
         if stock is None:
             return None
-        delta = on_hand - stock.on_hand
-        stock.on_hand = on_hand
-        stock.version += 1
-        stock.updated_at = now
-        self._uow.wrote("stock", product_id, stock)
-        return stock, delta
+        return self._store(stock, on_hand, now), on_hand - stock.on_hand
+
+    def _store(self, before: Stock, on_hand: int, now: datetime) -> Stock:
+        """The row as the SQL update leaves it: a new version, handed back as a new Stock."""
+        after = Stock(product_id=before.product_id, on_hand=on_hand, version=before.version + 1,
+                      updated_at=now)
+        self._tables.stock[before.product_id] = after
+        self._uow.wrote("stock", before.product_id, after)
+        return after
 
 
 class FakeCustomerRepository(_Repository):
@@ -458,7 +457,6 @@ class FakeUnitOfWork:
         self._tables: Tables | None = None
         self._written: set[tuple[str, Hashable]] = set()
         self._seen: list[EventRecorder] = []
-        self._recorded: list[DomainEvent] = []
         self._committed: list[DomainEvent] = []
         self.committed = False
         self.rolled_back = False
@@ -487,15 +485,11 @@ class FakeUnitOfWork:
         self.active = False
         self._tables = None  # the connection is closed: repositories fail loudly now
 
-    def record(self, event: DomainEvent) -> None:
-        self._recorded.append(event)
-
     async def commit(self) -> None:
         tables = self.working_tables()
         events: list[DomainEvent] = []
         for aggregate in self._seen:
             events.extend(aggregate.pull_events())
-        events.extend(self._recorded)
         events.sort(key=lambda event: event.occurred_at)  # as the SQL unit of work orders them
         committed = self.store.tables
         for table, key in self._written:
@@ -511,18 +505,16 @@ class FakeUnitOfWork:
         self.store.commits += 1
         self._committed.extend(events)
         self._written.clear()
-        self._recorded.clear()
         self.committed = True
 
     async def rollback(self) -> None:
         """Forget every uncommitted write and every event not yet committed."""
-        if self._written or self._recorded:
+        if self._written:
             self.rolled_back = True
         for aggregate in self._seen:
             aggregate.pull_events()
         self._seen = []
         self._written.clear()
-        self._recorded.clear()
         if self._tables is not None:
             self._tables = _snapshot(self.store.tables)
 

@@ -9,6 +9,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shop.application import ports
 from shop.application.analytics import ports as analytics_ports
@@ -16,8 +18,8 @@ from shop.application.catalog.views import ProductView
 from shop.application.customers import ports as customer_ports
 from shop.application.ordering import ports as ordering_ports
 from shop.domain.catalog.category import Category
-from shop.domain.catalog.events import CategoryDeleted
 from shop.domain.catalog.product import Product
+from shop.domain.inventory.events import StockChanged
 from shop.domain.inventory.stock import MAX_STOCK, Stock
 from shop.domain.ordering.errors import PaymentDeclined, PaymentUnavailable
 from shop.domain.shared.errors import ConcurrentModification
@@ -165,13 +167,14 @@ async def test_an_error_inside_the_unit_of_work_discards_its_changes_and_events(
     assert uow.rolled_back
 
 
-async def test_committed_events_are_those_of_seen_aggregates_and_recorded_ones() -> None:
+async def test_committed_events_are_those_of_the_aggregates_it_saw_in_order() -> None:
     factory = FakeUnitOfWorkFactory()
     async with factory() as uow:
-        category = a_category()
-        extra = CategoryDeleted(category_id=uuid.uuid4())  # occurs after the creation
+        category, removed = a_category(), a_category()
+        removed.pull_events()
+        removed.mark_deleted()  # occurs after the creation
         await uow.categories.add(category)
-        uow.record(extra)
+        await uow.categories.remove(removed)
         assert uow.committed_events() == []
         await uow.commit()
     types = [e.type_name for e in uow.committed_events()]
@@ -250,6 +253,42 @@ async def test_apply_delta_moves_stock_only_while_it_stays_non_negative() -> Non
         assert await uow.stock.apply_delta(uuid.uuid4(), 1, LATER) is None
         await uow.commit()
     assert factory.store.tables.stock[product.id].on_hand == 0
+
+
+@given(
+    st.integers(min_value=0, max_value=100),
+    st.lists(st.integers(min_value=-50, max_value=50), max_size=30),
+)
+def test_stock_never_goes_negative_whatever_the_changes(start: int, deltas: list[int]) -> None:
+    """The port's promise, which the SQL conditional update keeps across processes."""
+    asyncio.run(apply_every_delta(start, deltas))
+
+
+async def apply_every_delta(start: int, deltas: list[int]) -> None:
+    factory = FakeUnitOfWorkFactory()
+    product_id = uuid.uuid4()
+    async with factory() as uow:
+        await uow.stock.add(Stock.open(product_id, start, T0))
+        expected, accepted = start, 0
+        for delta in deltas:
+            moved = await uow.stock.apply_delta(product_id, delta, LATER)
+            if expected + delta < 0:
+                assert moved is None
+            else:
+                assert moved is not None
+                moved.record_change(delta, "adjustment")
+                expected += delta
+                accepted += 1
+            current = await uow.stock.get(product_id)
+            assert current is not None and current.on_hand >= 0
+        stock = await uow.stock.get(product_id)
+        assert stock is not None
+        assert stock.on_hand == expected
+        assert stock.version == 1 + accepted
+        await uow.commit()
+    events = [event for event in uow.committed_events() if isinstance(event, StockChanged)]
+    assert len(events) == accepted + (start > 0)
+    assert all(event.stock >= 0 for event in events)
 
 
 async def test_apply_delta_never_moves_stock_past_the_maximum() -> None:

@@ -135,6 +135,47 @@ def test_only_pending_and_paid_orders_can_be_cancelled(status: OrderStatus) -> N
     assert order_in(status).can_be_cancelled is (status in (PENDING, PAID))
 
 
+@pytest.mark.parametrize("status", [SHIPPED, CANCELLED], ids=lambda s: s.value)
+def test_checking_an_order_past_cancelling_refuses_it_and_changes_nothing(
+    status: OrderStatus,
+) -> None:
+    order = order_in(status)
+    before = (order.status, order.version, order.updated_at)
+
+    with pytest.raises(IllegalTransition):
+        order.check_cancellable()
+
+    assert (order.status, order.version, order.updated_at) == before
+    assert order.pull_events() == []
+
+
+@pytest.mark.parametrize("status", [PENDING, PAID], ids=lambda s: s.value)
+def test_checking_a_cancellable_order_passes(status: OrderStatus) -> None:
+    order_in(status).check_cancellable()
+
+
+def test_a_cancelled_order_whose_refund_failed_awaits_it_holding_the_charge() -> None:
+    order = order_in(PAID)
+    order.cancel("requested", LATER, payment_status=PaymentStatus.REFUND_PENDING)
+    order.pull_events()
+    version = order.version
+
+    order.await_refund("ch_9")
+    order.await_refund("ch_9")  # a second failure changes nothing more
+
+    assert (order.payment_status, order.payment_reference) == (
+        PaymentStatus.REFUND_PENDING, "ch_9")
+    assert order.is_awaiting_refund_of("ch_9")
+    assert order.version == version + 1
+    assert order.pull_events() == []
+
+
+@pytest.mark.parametrize("status", [PENDING, PAID, SHIPPED], ids=lambda s: s.value)
+def test_only_a_cancelled_order_can_await_a_refund(status: OrderStatus) -> None:
+    with pytest.raises(IllegalTransition):
+        order_in(status).await_refund("ch_9")
+
+
 def test_paying_captures_the_payment_with_its_reference() -> None:
     order = placed()
     assert (order.payment_status, order.payment_reference) == (PaymentStatus.PENDING, None)

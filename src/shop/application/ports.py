@@ -62,13 +62,18 @@ class StockRepository(Protocol):
         """Move stock atomically, only if it stays >= 0; None if it would not (or no row).
 
         Implementations use one conditional UPDATE so that the rule holds across
-        any number of concurrent transactions and processes.
+        any number of concurrent transactions and processes. The unit of work
+        sees the Stock returned: the caller records the change on it
+        (`Stock.record_change`) and the commit writes that event.
         """
         ...
     async def set_level(
         self, product_id: uuid.UUID, on_hand: int, now: datetime
     ) -> tuple[Stock, int] | None:
-        """Set the level outright; the new state and the delta it made (None: no such row)."""
+        """Set the level outright; the new state (seen, as above) and the delta it made.
+
+        None: no such row.
+        """
         ...
 
 
@@ -95,9 +100,6 @@ class UnitOfWork(Protocol):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None: ...
-    def record(self, event: DomainEvent) -> None:
-        """Record an event not carried by an aggregate the repositories saw."""
-        ...
     async def commit(self) -> None: ...
     async def rollback(self) -> None: ...
     def committed_events(self) -> list[DomainEvent]: ...

@@ -29,8 +29,7 @@ from shop.application.ordering.views import IdempotencyRecord, OrderView, StockV
 from shop.application.ports import Clock, UnitOfWork
 from shop.domain.catalog.errors import ProductNotFound
 from shop.domain.inventory.errors import InsufficientStock
-from shop.domain.inventory.events import StockChanged
-from shop.domain.inventory.stock import MAX_STOCK, Stock, check_level
+from shop.domain.inventory.stock import MAX_STOCK, check_level
 from shop.domain.ordering.errors import (
     IdempotencyKeyReused,
     OrderNotFound,
@@ -52,11 +51,6 @@ def _address(value: AddressInput | None) -> Address | None:
         return None
     return Address(line1=value.line1, line2=value.line2, city=value.city,
                    postal_code=value.postal_code, country=value.country)
-
-
-def stock_changed(stock: Stock, delta: int, reason: str) -> StockChanged:
-    return StockChanged(product_id=stock.product_id, stock=stock.on_hand, delta=delta,
-                        version=stock.version, reason=reason)
 
 
 async def load_order(uow: UnitOfWork, order_id: uuid.UUID,
@@ -106,12 +100,8 @@ class OrderSettlement:
             log.warning("refund of order %s failed; the recovery step will retry", order_id)
             async with uow:
                 order = await load_order(uow, order_id)
-                if (order.payment_status, order.payment_reference) != (
-                    PaymentStatus.REFUND_PENDING, charge.reference
-                ):
-                    order.payment_status = PaymentStatus.REFUND_PENDING
-                    order.payment_reference = charge.reference  # what the retry will refund
-                    order.version += 1
+                if not order.is_awaiting_refund_of(charge.reference):
+                    order.await_refund(charge.reference)
                     await uow.orders.save(order)
                     await uow.commit()
             return order
@@ -140,12 +130,12 @@ class OrderSettlement:
             now = self._clock.now()
             order.cancel(reason, now, payment_status=payment_status)
             for line in sorted(order.lines, key=lambda line: line.product_id):  # lock order
-                moved = await uow.stock.apply_delta(line.product_id, line.quantity, now)
-                if moved is None:  # only if stock was raised to its maximum meanwhile
+                returned = await uow.stock.apply_delta(line.product_id, line.quantity, now)
+                if returned is None:  # only if stock was raised to its maximum meanwhile
                     log.error("could not return %d units of %s from cancelled order %s: "
                               "stock is at its maximum", line.quantity, line.product_id, order.id)
                     continue
-                uow.record(stock_changed(moved, line.quantity, f"order {order.id} cancelled"))
+                returned.record_change(line.quantity, f"order {order.id} cancelled")
             await uow.orders.save(order)
             await uow.commit()
             return order
@@ -196,10 +186,10 @@ class PlaceOrderHandler:
                 product = await uow.products.get(item.product_id)
                 if product is None:
                     raise UnknownProduct(f"items[{index}].product_id", item.product_id)
-                moved = await uow.stock.apply_delta(product.id, -item.quantity, now)
-                if moved is None:
+                reserved = await uow.stock.apply_delta(product.id, -item.quantity, now)
+                if reserved is None:
                     raise InsufficientStock(product.id, item.quantity)
-                uow.record(stock_changed(moved, -item.quantity, f"order {order_id} placed"))
+                reserved.record_change(-item.quantity, f"order {order_id} placed")
                 lines[product.id] = OrderLine(product_id=product.id, product_name=product.name,
                                               unit_price=product.price, quantity=item.quantity)
             in_request_order = [lines[item.product_id] for item in command.items]
@@ -293,8 +283,7 @@ class CancelOrderHandler:
     async def __call__(self, command: CancelOrder, uow: UnitOfWork) -> OrderView:
         async with uow:
             order = await load_order(uow, command.order_id, command.principal)
-        if not order.can_be_cancelled:
-            order.cancel("requested", order.updated_at)  # raises IllegalTransition (409)
+        order.check_cancellable()
         charge = await self._charge_of(order)
         cancelled = await self._settlement.cancel_and_release(
             uow, order.id, "cancelled",
@@ -362,15 +351,15 @@ class AdjustStockHandler:
         async with uow:
             if await uow.products.get(command.product_id) is None:
                 raise ProductNotFound(command.product_id)
-            moved = await uow.stock.apply_delta(command.product_id, command.delta,
+            stock = await uow.stock.apply_delta(command.product_id, command.delta,
                                                 self._clock.now())
-            if moved is None and command.delta > 0:
+            if stock is None and command.delta > 0:
                 raise InvalidValue("delta", f"stock would exceed the maximum of {MAX_STOCK}")
-            if moved is None:
+            if stock is None:
                 raise InsufficientStock(command.product_id, -command.delta)
-            uow.record(stock_changed(moved, command.delta, reason))
+            stock.record_change(command.delta, reason)
             await uow.commit()
-            return StockView.of(moved)
+            return StockView.of(stock)
 
 
 class SetStockHandler:
@@ -388,6 +377,6 @@ class SetStockHandler:
                 raise ProductNotFound(command.product_id)
             level, delta = result
             if delta:
-                uow.record(stock_changed(level, delta, "stock count set"))
+                level.record_change(delta, "stock count set")
             await uow.commit()
             return StockView.of(level)

@@ -3,7 +3,7 @@ contend with edits of the product's name or price.
 
 The rule it guards: stock is never negative. Adapters apply a change as one
 conditional update (`on_hand + delta >= 0`), so the rule holds across
-processes; this class states the same rule for code that holds a Stock in hand.
+processes; the Stock they hand back records what changed (`record_change`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from shop.domain.inventory.errors import InsufficientStock, InvalidStockLevel
+from shop.domain.inventory.errors import InvalidStockLevel
 from shop.domain.inventory.events import StockChanged
 from shop.domain.shared.events import EventRecorder
 
@@ -41,20 +41,15 @@ class Stock(EventRecorder):
         """Start keeping stock for a new product; a non-zero opening level is a change."""
         stock = cls(product_id=product_id, on_hand=check_level(on_hand), updated_at=now)
         if on_hand:
-            stock.record(StockChanged(product_id=product_id, stock=on_hand, delta=on_hand,
-                                      version=stock.version, reason="opening stock"))
+            stock.record_change(on_hand, "opening stock")
         return stock
 
-    def can_apply(self, delta: int) -> bool:
-        return self.on_hand + delta >= 0
+    def record_change(self, delta: int, reason: str) -> None:
+        """Record that this stock, as it now stands, was moved by `delta` (and why).
 
-    def apply(self, delta: int, reason: str, now: datetime) -> None:
-        """Move stock by `delta`; refuse any change that would make it negative."""
-        if not self.can_apply(delta):
-            raise InsufficientStock(self.product_id, -delta, self.on_hand)
-        check_level(self.on_hand + delta)
-        self.on_hand += delta
-        self.version += 1
-        self.updated_at = now
+        The change itself is applied by the repository as one conditional update
+        (`0 <= on_hand + delta <= MAX_STOCK`), atomic across processes; the
+        aggregate it hands back states the fact, so every stock event is made here.
+        """
         self.record(StockChanged(product_id=self.product_id, stock=self.on_hand, delta=delta,
                                  version=self.version, reason=reason))

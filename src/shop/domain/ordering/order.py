@@ -174,6 +174,23 @@ class Order(EventRecorder):
         self.record(OrderCancelled(order_id=self.id, customer_id=self.customer_id,
                                    status=self.status.value, reason=reason))
 
+    def await_refund(self, reference: str) -> None:
+        """A cancelled order's refund failed: it waits, holding the charge a retry refunds.
+
+        Idempotent: an order already waiting to refund that charge is left as it is.
+        """
+        if self.status is not OrderStatus.CANCELLED:
+            raise IllegalTransition(self.id, self.status.value, "refund pending")
+        if self.is_awaiting_refund_of(reference):
+            return
+        self.payment_status = PaymentStatus.REFUND_PENDING
+        self.payment_reference = reference
+        self.version += 1
+
+    def is_awaiting_refund_of(self, reference: str) -> bool:
+        return (self.payment_status, self.payment_reference) == (
+            PaymentStatus.REFUND_PENDING, reference)
+
     def record_refund(self, reference: str, now: datetime) -> None:
         """The money of a cancelled order went back to the card."""
         if self.status is not OrderStatus.CANCELLED:
@@ -186,3 +203,8 @@ class Order(EventRecorder):
     @property
     def can_be_cancelled(self) -> bool:
         return OrderStatus.CANCELLED in ALLOWED[self.status]
+
+    def check_cancellable(self) -> None:
+        """Refuse (409) before anything is asked of the gateway for an order past cancelling."""
+        if not self.can_be_cancelled:
+            raise IllegalTransition(self.id, self.status.value, OrderStatus.CANCELLED.value)

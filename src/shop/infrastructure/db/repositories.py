@@ -244,7 +244,7 @@ class SqlStockRepository(_Repository):
 
     async def apply_delta(self, product_id: uuid.UUID, delta: int, now: datetime) -> Stock | None:
         row = (await self._conn.execute(stock_delta_statement(product_id, delta, now))).first()
-        return None if row is None else _stock(product_id, row)
+        return None if row is None else self._tracked(_stock(product_id, row))
 
     async def set_level(
         self, product_id: uuid.UUID, on_hand: int, now: datetime
@@ -259,7 +259,12 @@ class SqlStockRepository(_Repository):
         row = (await self._conn.execute(stock_set_statement(product_id, on_hand, now))).first()
         if row is None:
             return None
-        return _stock(product_id, row), row.on_hand - previous
+        return self._tracked(_stock(product_id, row)), row.on_hand - previous
+
+    def _tracked(self, level: Stock) -> Stock:
+        """The unit of work collects the change this stock records (`record_change`)."""
+        self._track(level)
+        return level
 
 
 def _lock_for_update(select: sa.Select[Any], conn: AsyncConnection) -> sa.Select[Any]:

@@ -39,7 +39,6 @@ class SqlUnitOfWork:
         self._conn: AsyncConnection | None = None
         self._tx: AsyncTransaction | None = None
         self._seen: list[EventRecorder] = []
-        self._recorded: list[DomainEvent] = []
         self._committed: list[DomainEvent] = []
 
     async def __aenter__(self) -> Self:
@@ -69,19 +68,15 @@ class SqlUnitOfWork:
                 await self._conn.close()
             self._conn = self._tx = None
 
-    def record(self, event: DomainEvent) -> None:
-        self._recorded.append(event)
-
     async def commit(self) -> None:
         if self._conn is None or self._tx is None:
             raise RuntimeError("commit outside of `async with unit_of_work`")
-        events = pull_all_events(self._seen) + self._recorded
+        events = pull_all_events(self._seen)
         events.sort(key=lambda e: e.occurred_at)
         await append_to_outbox(self._conn, events)
         await self._tx.commit()
         self._committed.extend(events)
         self._seen.clear()
-        self._recorded = []
 
     async def rollback(self) -> None:
         """Undo the transaction and forget its events, so a later commit cannot publish them.
@@ -97,7 +92,6 @@ class SqlUnitOfWork:
         finally:
             pull_all_events(self._seen)
             self._seen.clear()
-            self._recorded = []
 
     def committed_events(self) -> list[DomainEvent]:
         return list(self._committed)
