@@ -26,8 +26,9 @@ from redis.asyncio import Redis
 
 from shop.application.catalog.commands import CreateCategory, CreateProduct
 from shop.application.customers.commands import RegisterCustomer
-from shop.application.customers.views import Principal
-from shop.application.ordering.commands import AdjustStock, CancelOrder, PlaceOrder, ShipOrder
+from shop.application.inventory.commands import AdjustStock
+from shop.application.ordering.commands import CancelOrder, PlaceOrder, ShipOrder
+from shop.application.shared import Principal
 from shop.bootstrap import ShopRuntime
 from shop.container import Container
 from shop.domain.customers.values import Role

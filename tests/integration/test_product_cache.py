@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 from redis.asyncio import Redis
 
+from shop.application.catalog.ports import ProductCache
 from shop.application.catalog.views import ProductView
-from shop.application.ports import ProductCache
 from shop.infrastructure.cache.memory import InMemoryProductCache
 from shop.infrastructure.cache.redis import RedisProductCache
 

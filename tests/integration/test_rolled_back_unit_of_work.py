@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from shop.application.ports import UnitOfWork
 from shop.domain.catalog.category import Category
 from shop.infrastructure.db.engine import build_engine
 from shop.infrastructure.db.migrate import upgrade_to_head
@@ -33,7 +32,7 @@ NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 class Backend:
     """One implementation of the unit of work, and how to read what it published."""
 
-    unit_of_work: UnitOfWork
+    unit_of_work: FakeUnitOfWork | SqlUnitOfWork
     outbox: Callable[[], Awaitable[list[tuple[str, uuid.UUID]]]]
 
 

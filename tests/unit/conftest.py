@@ -8,9 +8,9 @@ import pytest
 
 from shop.application.catalog.commands import CreateCategory, CreateProduct, DeleteProduct
 from shop.application.catalog.views import CategoryView, ProductView
-from shop.application.customers.views import Principal
 from shop.application.ordering.commands import PlaceOrder
 from shop.application.ordering.views import OrderView
+from shop.application.shared import Principal
 from shop.domain.customers.values import Role
 from shop.domain.ordering.order import ItemRequest, Order
 

@@ -23,6 +23,7 @@ from typing import Any, Self
 from shop.application.analytics.ports import DaySales, ProductStock, ProductTotal
 from shop.application.analytics.tracked_order import TrackedOrder
 from shop.application.catalog.handlers import product_view
+from shop.application.catalog.ports import CategoryRepository, ProductRepository
 from shop.application.catalog.views import (
     CategoryView,
     Page,
@@ -33,25 +34,24 @@ from shop.application.catalog.views import (
 from shop.application.customers.handlers import TokenPolicy
 from shop.application.customers.ports import (
     CustomerRepository,
+    PasswordResetRecord,
     PasswordResetTokenRepository,
+    RefreshTokenRecord,
     RefreshTokenRepository,
 )
-from shop.application.customers.views import (
-    AccessToken,
-    CustomerView,
-    PasswordResetRecord,
-    Principal,
-    RefreshTokenRecord,
-)
+from shop.application.customers.views import AccessToken, CustomerView
+from shop.application.inventory.ports import StockRepository
+from shop.application.inventory.views import StockView
 from shop.application.messagebus import AfterCommitHook, MessageBus
 from shop.application.ordering.ports import (
     Charge,
+    IdempotencyRecord,
     IdempotencyRepository,
     OrderCriteria,
     OrderRepository,
 )
-from shop.application.ordering.views import IdempotencyRecord, OrderView, StockView
-from shop.application.ports import CategoryRepository, ProductRepository, StockRepository
+from shop.application.ordering.views import OrderView
+from shop.application.shared import Principal
 from shop.application.wiring import EventHandlerTable, build_message_bus
 from shop.domain.catalog.category import Category
 from shop.domain.catalog.names import search_key

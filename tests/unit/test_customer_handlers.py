@@ -7,7 +7,6 @@ import uuid
 import pytest
 
 from shop.application.customers.commands import (
-    AddressInput,
     EnsureAdmin,
     IssueTokens,
     RefreshTokens,
@@ -17,6 +16,7 @@ from shop.application.customers.commands import (
 from shop.application.customers.queries import GetCustomer, ListCustomers
 from shop.application.customers.views import CustomerView, TokenPair
 from shop.application.paging import Page
+from shop.application.shared import AddressInput
 from shop.domain.customers.errors import CustomerNotFound, EmailTaken
 from shop.domain.customers.events import CustomerRegistered
 from shop.domain.shared.errors import InvalidValue, RateLimited, Unauthenticated

@@ -14,8 +14,10 @@ from hypothesis import strategies as st
 
 from shop.application import ports
 from shop.application.analytics import ports as analytics_ports
+from shop.application.catalog import ports as catalog_ports
 from shop.application.catalog.views import ProductView
 from shop.application.customers import ports as customer_ports
+from shop.application.inventory import ports as inventory_ports
 from shop.application.ordering import ports as ordering_ports
 from shop.domain.catalog.category import Category
 from shop.domain.catalog.product import Product
@@ -59,12 +61,12 @@ LATER = T0 + timedelta(minutes=1)
     [
         (ports.Clock, FixedClock),
         (ports.Clock, SteppingClock),
-        (ports.CategoryRepository, FakeCategoryRepository),
-        (ports.ProductRepository, FakeProductRepository),
-        (ports.StockRepository, FakeStockRepository),
+        (catalog_ports.CategoryRepository, FakeCategoryRepository),
+        (catalog_ports.ProductRepository, FakeProductRepository),
+        (inventory_ports.StockRepository, FakeStockRepository),
         (ports.UnitOfWork, FakeUnitOfWork),
-        (ports.ProductCache, FakeProductCache),
-        (ports.CatalogReadModel, FakeCatalogReadModel),
+        (catalog_ports.ProductCache, FakeProductCache),
+        (catalog_ports.CatalogReadModel, FakeCatalogReadModel),
         (customer_ports.CustomerRepository, FakeCustomerRepository),
         (customer_ports.RefreshTokenRepository, FakeRefreshTokenRepository),
         (customer_ports.PasswordHasher, FakePasswordHasher),
@@ -76,7 +78,7 @@ LATER = T0 + timedelta(minutes=1)
         (ordering_ports.PaymentGateway, FakePaymentGateway),
         (analytics_ports.AnalyticsReadModel, FakeAnalyticsReadModel),
         (ordering_ports.OrderReadModel, FakeOrderReadModel),
-        (ordering_ports.InventoryReadModel, FakeInventoryReadModel),
+        (inventory_ports.InventoryReadModel, FakeInventoryReadModel),
     ],
     ids=lambda value: value.__name__,
 )

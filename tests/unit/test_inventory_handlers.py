@@ -7,8 +7,8 @@ import uuid
 import pytest
 
 from shop.application.catalog.queries import GetProductById
-from shop.application.ordering.commands import AdjustStock, SetStock
-from shop.application.ordering.queries import GetStock
+from shop.application.inventory.commands import AdjustStock, SetStock
+from shop.application.inventory.queries import GetStock
 from shop.domain.catalog.errors import ProductNotFound
 from shop.domain.inventory.errors import InsufficientStock, InvalidStockLevel
 from shop.domain.inventory.events import StockChanged

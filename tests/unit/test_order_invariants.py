@@ -36,16 +36,11 @@ from hypothesis.stateful import (
 )
 
 from shop.application.catalog.views import ProductView
-from shop.application.customers.views import Principal
-from shop.application.ordering import handlers as ordering_handlers
-from shop.application.ordering.commands import (
-    AdjustStock,
-    CancelOrder,
-    SetStock,
-    SettlePendingOrders,
-    ShipOrder,
-)
+from shop.application.inventory.commands import AdjustStock, SetStock
+from shop.application.ordering import placing
+from shop.application.ordering.commands import CancelOrder, SettlePendingOrders, ShipOrder
 from shop.application.ordering.views import OrderView
+from shop.application.shared import Principal
 from shop.domain.catalog.errors import ProductNotFound
 from shop.domain.customers.values import Role
 from shop.domain.inventory.errors import InsufficientStock
@@ -439,7 +434,7 @@ SETTINGS = settings(max_examples=75, stateful_step_count=30, deadline=None, dera
 @pytest.fixture(autouse=True)
 def _replays_do_not_wait(monkeypatch: pytest.MonkeyPatch) -> None:
     """A replayed order still Pending is answered at once instead of after a wait."""
-    monkeypatch.setattr(ordering_handlers, "IDEMPOTENT_REPLAY_WAIT_SECONDS", 0.0)
+    monkeypatch.setattr(placing, "IDEMPOTENT_REPLAY_WAIT_SECONDS", 0.0)
 
 
 def test_stock_and_money_always_add_up() -> None:

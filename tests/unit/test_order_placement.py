@@ -10,10 +10,11 @@ from decimal import Decimal
 import pytest
 
 from shop.application.catalog.commands import UpdateProduct
-from shop.application.customers.commands import AddressInput, RegisterCustomer, UpdateProfile
-from shop.application.customers.views import AddressView
-from shop.application.ordering import handlers as ordering_handlers
-from shop.application.ordering.commands import AdjustStock, CancelOrder, ShipOrder
+from shop.application.customers.commands import RegisterCustomer, UpdateProfile
+from shop.application.inventory.commands import AdjustStock
+from shop.application.ordering import placing
+from shop.application.ordering.commands import CancelOrder, ShipOrder
+from shop.application.shared import AddressInput, AddressView
 from shop.domain.inventory.errors import InsufficientStock
 from shop.domain.inventory.events import StockChanged
 from shop.domain.ordering.errors import (
@@ -490,7 +491,7 @@ async def test_a_key_whose_request_found_no_stock_can_be_used_again(front: Shopf
 async def test_a_replay_of_an_order_left_pending_answers_it_after_waiting(
     front: Shopfront, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ordering_handlers, "IDEMPOTENT_REPLAY_WAIT_SECONDS", 0.1)
+    monkeypatch.setattr(placing, "IDEMPOTENT_REPLAY_WAIT_SECONDS", 0.1)
     dune = await front.item(stock=5)
     front.gateway.hang_after_capture = front.gateway.find_charge_unreachable = True
     with pytest.raises(PaymentUnavailable):

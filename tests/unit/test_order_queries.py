@@ -7,11 +7,11 @@ import uuid
 import pytest
 
 from shop.application.catalog.views import ProductView
-from shop.application.customers.views import Principal
 from shop.application.ordering.commands import CancelOrder, ShipOrder
 from shop.application.ordering.queries import GetOrder, ListOrders
 from shop.application.ordering.views import OrderView
 from shop.application.paging import Page
+from shop.application.shared import Principal
 from shop.domain.ordering.errors import OrderNotFound, PaymentDeclined
 
 from .conftest import Shopfront, admin, customer

@@ -6,8 +6,9 @@ import uuid
 
 import pytest
 
-from shop.application.customers.views import Principal
-from shop.application.ordering.commands import AdjustStock, CancelOrder, ShipOrder
+from shop.application.inventory.commands import AdjustStock
+from shop.application.ordering.commands import CancelOrder, ShipOrder
+from shop.application.shared import Principal
 from shop.domain.customers.values import Role
 from shop.domain.inventory.errors import InsufficientStock
 from shop.domain.ordering.errors import PaymentDeclined

@@ -1,80 +1,28 @@
-"""The ports the use cases depend on. Adapters in `shop.infrastructure` implement them."""
+"""The ports every context shares: the unit of work over all repositories, and the clock.
+
+Each context's own ports live in its package (`catalog/ports.py`,
+`inventory/ports.py`, ...); adapters in `shop.infrastructure` implement them.
+"""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from shop.application.catalog.views import (
-    CategoryView,
-    Page,
-    PageOf,
-    ProductFilter,
-    ProductView,
-)
+from shop.application.catalog.ports import CategoryRepository, ProductRepository
 from shop.application.customers.ports import (
     CustomerRepository,
     PasswordResetTokenRepository,
     RefreshTokenRepository,
 )
+from shop.application.inventory.ports import StockRepository
 from shop.application.ordering.ports import IdempotencyRepository, OrderRepository
-from shop.domain.catalog.category import Category
-from shop.domain.catalog.product import Product
-from shop.domain.inventory.stock import Stock
 from shop.domain.shared.events import DomainEvent
 
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
-
-
-class CategoryRepository(Protocol):
-    async def add(self, category: Category) -> None: ...
-    async def get(self, category_id: uuid.UUID) -> Category | None: ...
-    async def save(self, category: Category) -> None: ...
-    async def remove(self, category: Category) -> None: ...
-    async def lineage(self, category_id: uuid.UUID) -> list[uuid.UUID]:
-        """The category's id followed by the ids of all its ancestors, up to a root."""
-        ...
-    async def has_children(self, category_id: uuid.UUID) -> bool: ...
-    async def has_products(self, category_id: uuid.UUID) -> bool: ...
-
-
-class ProductRepository(Protocol):
-    async def add(self, product: Product) -> None: ...
-    async def get(self, product_id: uuid.UUID) -> Product | None:
-        """The product if it is in the catalog (deleted products are not)."""
-        ...
-    async def save(self, product: Product) -> None:
-        """Persist changes; raises ConcurrentModification if someone saved a newer version first."""
-        ...
-    async def remove(self, product: Product) -> None: ...
-    async def sku_taken(self, sku: str, *, other_than: uuid.UUID | None = None) -> bool: ...
-
-
-class StockRepository(Protocol):
-    async def add(self, stock: Stock) -> None: ...
-    async def get(self, product_id: uuid.UUID) -> Stock | None: ...
-    async def apply_delta(self, product_id: uuid.UUID, delta: int, now: datetime) -> Stock | None:
-        """Move stock atomically, only if it stays >= 0; None if it would not (or no row).
-
-        Implementations use one conditional UPDATE so that the rule holds across
-        any number of concurrent transactions and processes. The unit of work
-        sees the Stock returned: the caller records the change on it
-        (`Stock.record_change`) and the commit writes that event.
-        """
-        ...
-    async def set_level(
-        self, product_id: uuid.UUID, on_hand: int, now: datetime
-    ) -> tuple[Stock, int] | None:
-        """Set the level outright; the new state (seen, as above) and the delta it made.
-
-        None: no such row.
-        """
-        ...
 
 
 class UnitOfWork(Protocol):
@@ -107,31 +55,3 @@ class UnitOfWork(Protocol):
 
 class UnitOfWorkFactory(Protocol):
     def __call__(self) -> UnitOfWork: ...
-
-
-class ProductCache(Protocol):
-    """Cache-aside store of product views.
-
-    Entries are versioned: a put never replaces a newer view, and an
-    invalidation leaves a marker so a slow reader cannot put back an older one.
-    """
-
-    async def get(self, product_id: uuid.UUID) -> ProductView | None: ...
-    async def put(self, view: ProductView) -> None: ...
-    async def invalidate(
-        self,
-        product_id: uuid.UUID,
-        *,
-        product_version: int = 0,
-        stock_version: int = 0,
-    ) -> None: ...
-
-
-class CatalogReadModel(Protocol):
-    """Read side of the catalog: answers queries straight from storage."""
-
-    async def product(self, product_id: uuid.UUID) -> ProductView | None: ...
-    async def products(self, criteria: ProductFilter, page: Page) -> PageOf[ProductView]: ...
-    async def category(self, category_id: uuid.UUID) -> CategoryView | None: ...
-    async def categories(self, page: Page) -> PageOf[CategoryView]: ...
-    async def all_categories(self) -> Sequence[CategoryView]: ...

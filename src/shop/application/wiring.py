@@ -24,6 +24,7 @@ from shop.application.catalog.handlers import (
     UpdateCategoryHandler,
     UpdateProductHandler,
 )
+from shop.application.catalog.ports import CatalogReadModel, ProductCache
 from shop.application.catalog.query_handlers import (
     GetCategoryByIdHandler,
     GetCategoryTreeHandler,
@@ -61,25 +62,20 @@ from shop.application.customers.ports import (
     TokenService,
 )
 from shop.application.customers.query_handlers import GetCustomerHandler, ListCustomersHandler
+from shop.application.inventory import commands as inventory_commands
+from shop.application.inventory import queries as inventory_queries
+from shop.application.inventory.handlers import AdjustStockHandler, SetStockHandler
+from shop.application.inventory.ports import InventoryReadModel
+from shop.application.inventory.query_handlers import GetStockHandler
 from shop.application.messagebus import AfterCommitHook, EventHandler, MessageBus
 from shop.application.ordering import commands as ordering_commands
 from shop.application.ordering import queries as ordering_queries
-from shop.application.ordering.handlers import (
-    AdjustStockHandler,
-    CancelOrderHandler,
-    OrderSettlement,
-    PlaceOrderHandler,
-    SetStockHandler,
-    SettlePendingOrdersHandler,
-    ShipOrderHandler,
-)
-from shop.application.ordering.ports import InventoryReadModel, OrderReadModel, PaymentGateway
-from shop.application.ordering.query_handlers import (
-    GetOrderHandler,
-    GetStockHandler,
-    ListOrdersHandler,
-)
-from shop.application.ports import CatalogReadModel, Clock, ProductCache, UnitOfWorkFactory
+from shop.application.ordering.lifecycle import CancelOrderHandler, ShipOrderHandler
+from shop.application.ordering.placing import PlaceOrderHandler, SettlePendingOrdersHandler
+from shop.application.ordering.ports import OrderReadModel, PaymentGateway
+from shop.application.ordering.query_handlers import GetOrderHandler, ListOrdersHandler
+from shop.application.ordering.settlement import OrderSettlement
+from shop.application.ports import Clock, UnitOfWorkFactory
 from shop.application.realtime.event_handlers import PushRealtimeChanges
 from shop.application.realtime.ports import RealtimeNotifier
 from shop.domain.catalog.events import ProductDeleted, ProductUpdated
@@ -153,8 +149,8 @@ def build_message_bus(
             ordering_commands.CancelOrder: CancelOrderHandler(payment_gateway, settlement),
             ordering_commands.SettlePendingOrders: SettlePendingOrdersHandler(
                 payment_gateway, settlement, clock),
-            ordering_commands.AdjustStock: AdjustStockHandler(clock),
-            ordering_commands.SetStock: SetStockHandler(clock),
+            inventory_commands.AdjustStock: AdjustStockHandler(clock),
+            inventory_commands.SetStock: SetStockHandler(clock),
         },
         query_handlers={
             catalog_queries.GetProductById: GetProductByIdHandler(
@@ -167,7 +163,7 @@ def build_message_bus(
             customer_queries.ListCustomers: ListCustomersHandler(customer_read_model),
             ordering_queries.GetOrder: GetOrderHandler(order_read_model),
             ordering_queries.ListOrders: ListOrdersHandler(order_read_model),
-            ordering_queries.GetStock: GetStockHandler(inventory_read_model),
+            inventory_queries.GetStock: GetStockHandler(inventory_read_model),
             GetSalesSummary: GetSalesSummaryHandler(analytics_read_model, clock, summary_policy),
         },
         event_handlers=_merged({

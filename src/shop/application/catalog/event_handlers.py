@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shop.application.ports import ProductCache
+from shop.application.catalog.ports import ProductCache
 from shop.domain.catalog.events import ProductEvent
 from shop.domain.inventory.events import StockChanged
 

@@ -6,6 +6,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
+from shop.application.catalog.ports import CatalogReadModel, ProductCache
 from shop.application.catalog.queries import (
     GetCategoryById,
     GetCategoryTree,
@@ -20,7 +21,6 @@ from shop.application.catalog.views import (
     ProductFilter,
     ProductView,
 )
-from shop.application.ports import CatalogReadModel, ProductCache
 from shop.domain.catalog.errors import CategoryNotFound, ProductNotFound
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from shop.application.customers.views import CustomerView, TokenPair
 from shop.application.messages import UNSET, Command, Unset
+from shop.application.shared import AddressInput
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,15 +67,6 @@ class SetCustomerDisabled(Command[CustomerView]):
     customer_id: uuid.UUID
     disabled: bool
     by: uuid.UUID
-
-
-@dataclass(frozen=True, kw_only=True)
-class AddressInput:
-    line1: str
-    city: str
-    postal_code: str
-    country: str
-    line2: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from shop.application.customers.commands import (
-    AddressInput,
     EnsureAdmin,
     IssueTokens,
     Logout,
@@ -17,19 +16,19 @@ from shop.application.customers.commands import (
     RegisterCustomer,
     UpdateProfile,
 )
-from shop.application.customers.ports import LoginThrottle, PasswordHasher, TokenService
-from shop.application.customers.views import (
-    CustomerView,
-    Principal,
+from shop.application.customers.ports import (
+    LoginThrottle,
+    PasswordHasher,
     RefreshTokenRecord,
-    TokenPair,
+    TokenService,
 )
+from shop.application.customers.views import CustomerView, TokenPair
 from shop.application.messages import UNSET
 from shop.application.ports import Clock, UnitOfWork
+from shop.application.shared import AddressInput, Principal
 from shop.domain.customers.customer import Customer
 from shop.domain.customers.errors import CustomerNotFound, EmailTaken
 from shop.domain.customers.values import EmailAddress, Role
-from shop.domain.shared.address import Address
 from shop.domain.shared.errors import InvalidValue, RateLimited, Unauthenticated
 
 PASSWORD_MIN = 8
@@ -185,11 +184,6 @@ class LogoutHandler:
             await uow.commit()
 
 
-def _address(value: AddressInput) -> Address:
-    return Address(line1=value.line1, line2=value.line2, city=value.city,
-                   postal_code=value.postal_code, country=value.country)
-
-
 class UpdateProfileHandler:
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
@@ -205,7 +199,8 @@ class UpdateProfileHandler:
                 full_name=None if command.full_name is UNSET else command.full_name,
                 phone=None if command.phone is UNSET else command.phone,
                 clear_phone=command.phone is None,
-                shipping_address=_address(address) if isinstance(address, AddressInput) else None,
+                shipping_address=(address.to_address() if isinstance(address, AddressInput)
+                                  else None),
                 clear_shipping_address=address is None,
             )
             await uow.customers.save(customer)

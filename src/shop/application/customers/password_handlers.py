@@ -17,8 +17,12 @@ from shop.application.customers.commands import (
     RequestPasswordReset,
 )
 from shop.application.customers.handlers import TokenPolicy, check_password, hash_token
-from shop.application.customers.ports import LoginThrottle, PasswordHasher, PasswordResetNotifier
-from shop.application.customers.views import PasswordResetRecord
+from shop.application.customers.ports import (
+    LoginThrottle,
+    PasswordHasher,
+    PasswordResetNotifier,
+    PasswordResetRecord,
+)
 from shop.application.ports import Clock, UnitOfWork
 from shop.domain.customers.errors import CustomerNotFound
 from shop.domain.customers.values import EmailAddress

@@ -4,19 +4,46 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from shop.application.customers.views import (
-    AccessToken,
-    CustomerView,
-    PasswordResetRecord,
-    Principal,
-    RefreshTokenRecord,
-)
+from shop.application.customers.views import AccessToken, CustomerView
 from shop.application.paging import Page, PageOf
+from shop.application.shared import Principal
 from shop.domain.customers.customer import Customer
 from shop.domain.customers.values import EmailAddress
+
+
+@dataclass
+class RefreshTokenRecord:
+    """A refresh token as stored: only its hash, its family, and when it was spent.
+
+    Tokens of one login form a family; each refresh spends one token and
+    issues the next. Presenting a spent token means it leaked, so the whole
+    family is revoked.
+    """
+
+    id: uuid.UUID
+    family_id: uuid.UUID
+    customer_id: uuid.UUID
+    token_hash: str
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+@dataclass
+class PasswordResetRecord:
+    """A password reset token as stored: only its hash; spent once, valid until `expires_at`."""
+
+    id: uuid.UUID
+    customer_id: uuid.UUID
+    token_hash: str
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
 
 
 class PasswordHasher(Protocol):

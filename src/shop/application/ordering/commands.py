@@ -1,14 +1,13 @@
-"""Ordering and inventory commands."""
+"""Ordering commands: place, ship, cancel, and settle what a crash left Pending."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
 
-from shop.application.customers.commands import AddressInput
-from shop.application.customers.views import Principal
 from shop.application.messages import Command
-from shop.application.ordering.views import OrderView, StockView
+from shop.application.ordering.views import OrderView
+from shop.application.shared import AddressInput, Principal
 from shop.domain.ordering.order import ItemRequest
 
 
@@ -40,16 +39,3 @@ class SettlePendingOrders(Command[int]):
 
     older_than_seconds: float = 60.0
     limit: int = 100
-
-
-@dataclass(frozen=True, kw_only=True)
-class AdjustStock(Command[StockView]):
-    product_id: uuid.UUID
-    delta: int
-    reason: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class SetStock(Command[StockView]):
-    product_id: uuid.UUID
-    stock: int

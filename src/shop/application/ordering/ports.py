@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from shop.application.ordering.views import IdempotencyRecord, OrderView, StockView
+from shop.application.ordering.views import OrderView
 from shop.application.paging import Page, PageOf
 from shop.domain.ordering.order import Order
 from shop.domain.shared.money import Money
@@ -49,6 +49,17 @@ class OrderRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class IdempotencyRecord:
+    """An Idempotency-Key as stored: whose, the fingerprint of the body, and its order."""
+
+    customer_id: uuid.UUID
+    key: str
+    request_hash: str
+    order_id: uuid.UUID
+    created_at: datetime
+
+
 class IdempotencyRepository(Protocol):
     async def claim(self, record: IdempotencyRecord) -> IdempotencyRecord | None:
         """Store the key for this customer; returns the earlier record if it already exists."""
@@ -65,7 +76,3 @@ class OrderCriteria:
 class OrderReadModel(Protocol):
     async def order(self, order_id: uuid.UUID) -> OrderView | None: ...
     async def orders(self, criteria: OrderCriteria, page: Page) -> PageOf[OrderView]: ...
-
-
-class InventoryReadModel(Protocol):
-    async def stock(self, product_id: uuid.UUID) -> StockView | None: ...

@@ -1,14 +1,14 @@
-"""Ordering and inventory queries."""
+"""Ordering queries."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
 
-from shop.application.customers.views import Principal
 from shop.application.messages import Query
-from shop.application.ordering.views import OrderView, StockView
+from shop.application.ordering.views import OrderView
 from shop.application.paging import Page, PageOf
+from shop.application.shared import Principal
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -23,8 +23,3 @@ class ListOrders(Query[PageOf[OrderView]]):
     customer_id: uuid.UUID | None = None
     status: str | None = None
     page: Page = field(default_factory=Page)
-
-
-@dataclass(frozen=True, kw_only=True)
-class GetStock(Query[StockView]):
-    product_id: uuid.UUID

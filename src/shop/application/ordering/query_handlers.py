@@ -1,12 +1,11 @@
-"""Handlers of ordering and inventory queries."""
+"""Handlers of ordering queries."""
 
 from __future__ import annotations
 
-from shop.application.ordering.ports import InventoryReadModel, OrderCriteria, OrderReadModel
-from shop.application.ordering.queries import GetOrder, GetStock, ListOrders
-from shop.application.ordering.views import OrderView, StockView
+from shop.application.ordering.ports import OrderCriteria, OrderReadModel
+from shop.application.ordering.queries import GetOrder, ListOrders
+from shop.application.ordering.views import OrderView
 from shop.application.paging import PageOf
-from shop.domain.catalog.errors import ProductNotFound
 from shop.domain.ordering.errors import OrderNotFound
 
 
@@ -31,14 +30,3 @@ class ListOrdersHandler:
         customer_id = query.customer_id if who.is_admin else who.customer_id
         return await self._read.orders(OrderCriteria(customer_id=customer_id,
                                                      status=query.status), query.page)
-
-
-class GetStockHandler:
-    def __init__(self, read_model: InventoryReadModel) -> None:
-        self._read = read_model
-
-    async def __call__(self, query: GetStock) -> StockView:
-        view = await self._read.stock(query.product_id)
-        if view is None:
-            raise ProductNotFound(query.product_id)
-        return view

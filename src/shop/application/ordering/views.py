@@ -1,4 +1,4 @@
-"""What ordering and inventory queries answer."""
+"""What ordering queries and commands answer."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from shop.application.customers.views import AddressView, address_view
-from shop.domain.inventory.stock import Stock
+from shop.application.shared import AddressView
 from shop.domain.ordering.order import Order
 
 
@@ -51,31 +50,10 @@ class OrderView:
                                  line_total=line.line_total.amount) for line in order.lines],
             total=order.total.amount,
             currency=order.currency,
-            shipping_address=address_view(order.shipping_address),
+            shipping_address=(None if order.shipping_address is None
+                              else AddressView.of(order.shipping_address)),
             payment=PaymentView(status=order.payment_status.value,
                                 reference=order.payment_reference),
             created_at=order.created_at,
             updated_at=order.updated_at,
         )
-
-
-@dataclass(frozen=True)
-class StockView:
-    product_id: uuid.UUID
-    stock: int
-    updated_at: datetime
-
-    @classmethod
-    def of(cls, stock: Stock) -> StockView:
-        return cls(product_id=stock.product_id, stock=stock.on_hand, updated_at=stock.updated_at)
-
-
-@dataclass(frozen=True)
-class IdempotencyRecord:
-    """An Idempotency-Key as stored: whose, the fingerprint of the body, and its order."""
-
-    customer_id: uuid.UUID
-    key: str
-    request_hash: str
-    order_id: uuid.UUID
-    created_at: datetime

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import jwt
 
-from shop.application.customers.views import AccessToken, Principal
+from shop.application.customers.views import AccessToken
 from shop.application.ports import Clock
+from shop.application.shared import Principal
 from shop.domain.customers.values import Role
 from shop.domain.shared.errors import Unauthenticated
 from shop.settings import Settings

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shop.application.customers.views import PasswordResetRecord, RefreshTokenRecord
+from shop.application.customers.ports import PasswordResetRecord, RefreshTokenRecord
 from shop.domain.customers.customer import Customer
 from shop.domain.customers.errors import EmailTaken
 from shop.domain.customers.values import EmailAddress, Role

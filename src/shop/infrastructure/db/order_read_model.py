@@ -9,8 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from shop.application.inventory.views import StockView
 from shop.application.ordering.ports import OrderCriteria
-from shop.application.ordering.views import OrderView, StockView
+from shop.application.ordering.views import OrderView
 from shop.application.paging import Page, PageOf
 from shop.infrastructure.db.order_repositories import order_from_rows
 from shop.infrastructure.db.schema import order_lines, orders, products, stock

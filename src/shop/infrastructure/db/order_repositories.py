@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shop.application.ordering.views import IdempotencyRecord
+from shop.application.ordering.ports import IdempotencyRecord
 from shop.domain.ordering.order import Order, OrderLine, OrderStatus, PaymentStatus
 from shop.domain.shared.errors import ConcurrentModification
 from shop.domain.shared.events import EventRecorder

@@ -16,7 +16,7 @@ from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.handlers.base import BaseRouteHandler
 
-from shop.application.customers.views import Principal
+from shop.application.shared import Principal
 from shop.bootstrap import ShopRuntime
 from shop.domain.shared.errors import Forbidden, Unauthenticated
 

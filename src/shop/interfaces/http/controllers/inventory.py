@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Controller, get, post, put
 from litestar.params import JSONBody
 
-from shop.application.ordering.queries import GetStock
+from shop.application.inventory.queries import GetStock
 from shop.interfaces.http.auth import SECURED, admin_only
 from shop.interfaces.http.dependencies import Bus, ResourceId
 from shop.interfaces.http.dto.orders import AdjustmentRequest, SetStockRequest, StockResponse

@@ -9,7 +9,6 @@ from typing import Annotated
 import msgspec
 
 from shop.application.customers.commands import (
-    AddressInput,
     ChangePassword,
     ConfirmPasswordReset,
     IssueTokens,
@@ -20,7 +19,8 @@ from shop.application.customers.commands import (
     SetCustomerDisabled,
     UpdateProfile,
 )
-from shop.application.customers.views import AddressView, CustomerView, TokenPair
+from shop.application.customers.views import CustomerView, TokenPair
+from shop.application.shared import AddressInput, AddressView
 from shop.interfaces.http.dto.fields import unset_to_app
 
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254, examples=["ann@example.com"])]

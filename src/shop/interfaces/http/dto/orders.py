@@ -9,8 +9,10 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from shop.application.ordering.commands import AdjustStock, PlaceOrder, SetStock
-from shop.application.ordering.views import OrderLineView, OrderView, StockView
+from shop.application.inventory.commands import AdjustStock, SetStock
+from shop.application.inventory.views import StockView
+from shop.application.ordering.commands import PlaceOrder
+from shop.application.ordering.views import OrderLineView, OrderView
 from shop.domain.inventory.stock import MAX_STOCK
 from shop.domain.ordering.order import MAX_LINES, MAX_QUANTITY, ItemRequest
 from shop.interfaces.http.dto.common import money_text

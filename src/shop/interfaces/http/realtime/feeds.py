@@ -24,7 +24,7 @@ from litestar.di import NamedDependency
 from litestar.handlers import WebsocketRouteHandler
 
 from shop.application.customers.ports import AccountStatus, TokenService
-from shop.application.customers.views import Principal
+from shop.application.shared import Principal
 from shop.domain.shared.errors import Unauthenticated
 from shop.interfaces.http.dependencies import Runtime
 from shop.interfaces.http.realtime.channels import (

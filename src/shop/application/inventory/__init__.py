@@ -1,0 +1,1 @@
+"""The inventory context: stock levels of products and the reasons they changed."""
