@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy.dialects import mssql
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-from shop.infrastructure.db.repositories import stock_delta_statement, stock_set_statement
 from shop.infrastructure.db.schema import metadata
+from shop.infrastructure.db.stock_repositories import stock_delta_statement, stock_set_statement
 from tests.support.services import docker_available
 
 # What SQLAlchemy picks on connecting to SQL Server 2012 or later (NVARCHAR(max), not NTEXT).

@@ -22,7 +22,6 @@ from typing import Any, Self
 
 from shop.application.analytics.ports import DaySales, ProductStock, ProductTotal
 from shop.application.analytics.tracked_order import TrackedOrder
-from shop.application.catalog.handlers import product_view
 from shop.application.catalog.ports import CategoryRepository, ProductRepository
 from shop.application.catalog.views import (
     CategoryView,
@@ -597,15 +596,6 @@ class FakeProductCache:
 # --------------------------------------------------------------------------- read model
 
 
-def _category_view(category: Category) -> CategoryView:
-    return CategoryView(
-        id=category.id,
-        name=category.name,
-        parent_id=category.parent_id,
-        created_at=category.created_at,
-    )
-
-
 class FakeCatalogReadModel:
     """Answers queries from the committed tables, as the SQL read model does."""
 
@@ -620,12 +610,12 @@ class FakeCatalogReadModel:
         stock = tables.stock.get(product_id)
         if product is None or stock is None or product_id in tables.removed_products:
             return None
-        return product_view(product, stock)
+        return ProductView.of(product, stock)
 
     async def products(self, criteria: ProductFilter, page: Page) -> PageOf[ProductView]:
         tables = self._store.tables
         matching = [
-            product_view(p, tables.stock[p.id])
+            ProductView.of(p, tables.stock[p.id])
             for p in tables.live_products()
             if p.id in tables.stock and _matches(p, criteria)
         ]
@@ -637,15 +627,15 @@ class FakeCatalogReadModel:
 
     async def category(self, category_id: uuid.UUID) -> CategoryView | None:
         category = self._store.tables.categories.get(category_id)
-        return None if category is None else _category_view(category)
+        return None if category is None else CategoryView.of(category)
 
     async def categories(self, page: Page) -> PageOf[CategoryView]:
         ordered = sorted(self._store.tables.categories.values(), key=lambda c: (c.name, c.id))
-        items = [_category_view(c) for c in ordered[page.offset : page.offset + page.limit]]
+        items = [CategoryView.of(c) for c in ordered[page.offset : page.offset + page.limit]]
         return PageOf(items=items, total=len(ordered), limit=page.limit, offset=page.offset)
 
     async def all_categories(self) -> Sequence[CategoryView]:
-        return [_category_view(c) for c in self._store.tables.categories.values()]
+        return [CategoryView.of(c) for c in self._store.tables.categories.values()]
 
 
 def _matches(product: Product, criteria: ProductFilter) -> bool:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
+
+from shop.application.messages import Query
 
 T = TypeVar("T")
 
@@ -32,3 +34,10 @@ class PageOf(Generic[T]):
     total: int
     limit: int
     offset: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class PageQuery(Query[PageOf[T]], Generic[T]):
+    """A query that answers one page of a list: every list takes its `page` this one way."""
+
+    page: Page = field(default_factory=Page)

@@ -30,32 +30,6 @@ from shop.domain.shared.errors import InvalidValue
 from shop.domain.shared.money import Money
 
 
-def category_view(category: Category) -> CategoryView:
-    return CategoryView(
-        id=category.id,
-        name=category.name,
-        parent_id=category.parent_id,
-        created_at=category.created_at,
-    )
-
-
-def product_view(product: Product, stock: Stock) -> ProductView:
-    return ProductView(
-        id=product.id,
-        name=product.name,
-        description=product.description,
-        price=product.price.amount,
-        currency=product.price.currency,
-        category_id=product.category_id,
-        stock=stock.on_hand,
-        sku=product.sku,
-        created_at=product.created_at,
-        updated_at=max(product.updated_at, stock.updated_at),
-        product_version=product.version,
-        stock_version=stock.version,
-    )
-
-
 def price_of(amount: str, currency: str) -> Money:
     """Build a price, reporting a bad amount against the `price` field the client sent."""
     try:
@@ -86,7 +60,7 @@ class CreateCategoryHandler:
             )
             await uow.categories.add(category)
             await uow.commit()
-            return category_view(category)
+            return CategoryView.of(category)
 
 
 class UpdateCategoryHandler:
@@ -110,7 +84,7 @@ class UpdateCategoryHandler:
             category.mark_updated()
             await uow.categories.save(category)
             await uow.commit()
-            return category_view(category)
+            return CategoryView.of(category)
 
 
 class DeleteCategoryHandler:
@@ -147,7 +121,7 @@ class CreateProductHandler:
             await uow.products.add(product)
             await uow.stock.add(stock)
             await uow.commit()
-            return product_view(product, stock)
+            return ProductView.of(product, stock)
 
 
 class UpdateProductHandler:
@@ -190,7 +164,7 @@ class UpdateProductHandler:
             if stock is None:
                 raise StockNotFound(product.id)
             await uow.commit()
-            return product_view(product, stock)
+            return ProductView.of(product, stock)
 
 
 class DeleteProductHandler:

@@ -1,4 +1,4 @@
-"""Read models: what the catalog's queries answer. Plain immutable data, no behaviour."""
+"""What the catalog's queries answer: plain immutable data, made from aggregates by `View.of`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ from datetime import datetime
 from decimal import Decimal
 
 from shop.application.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageOf
+from shop.domain.catalog.category import Category
+from shop.domain.catalog.product import Product
+from shop.domain.inventory.stock import Stock
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
@@ -35,6 +38,24 @@ class ProductView:
     product_version: int
     stock_version: int
 
+    @classmethod
+    def of(cls, product: Product, stock: Stock) -> ProductView:
+        """A product with its stock; it changed when either of them last did."""
+        return cls(
+            id=product.id,
+            name=product.name,
+            description=product.description,
+            price=product.price.amount,
+            currency=product.price.currency,
+            category_id=product.category_id,
+            stock=stock.on_hand,
+            sku=product.sku,
+            created_at=product.created_at,
+            updated_at=max(product.updated_at, stock.updated_at),
+            product_version=product.version,
+            stock_version=stock.version,
+        )
+
 
 @dataclass(frozen=True)
 class ProductFilter:
@@ -52,6 +73,11 @@ class CategoryView:
     name: str
     parent_id: uuid.UUID | None
     created_at: datetime
+
+    @classmethod
+    def of(cls, category: Category) -> CategoryView:
+        return cls(id=category.id, name=category.name, parent_id=category.parent_id,
+                   created_at=category.created_at)
 
 
 @dataclass(frozen=True)

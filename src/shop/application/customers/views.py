@@ -14,22 +14,23 @@ from shop.domain.customers.customer import Customer
 class CustomerView:
     id: uuid.UUID
     email: str
+    role: str
     full_name: str
+    created_at: datetime
     phone: str | None
     shipping_address: AddressView | None
-    role: str
-    created_at: datetime
     disabled: bool = False
 
     @classmethod
     def of(cls, customer: Customer) -> CustomerView:
+        """Never the password hash: a view leaves the process."""
+        address = customer.shipping_address
         return cls(
             id=customer.id,
             email=customer.email.value,
             full_name=customer.full_name,
             phone=customer.phone,
-            shipping_address=(None if customer.shipping_address is None
-                              else AddressView.of(customer.shipping_address)),
+            shipping_address=None if address is None else AddressView.of(address),
             role=customer.role.value,
             created_at=customer.created_at,
             disabled=customer.is_disabled,

@@ -41,6 +41,7 @@ class OrderView:
 
     @classmethod
     def of(cls, order: Order) -> OrderView:
+        """Lines as captured when the order was placed, whatever the catalog says now."""
         return cls(
             id=order.id,
             customer_id=order.customer_id,

@@ -1,4 +1,8 @@
-"""The catalog's read side: SQL straight into views, no aggregates."""
+"""The catalog's read side: SQL straight into views, without a unit of work.
+
+Rows are mapped as the repositories map them and turned into views by
+`View.of`, so the read side and the write side answer the same shape.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +22,9 @@ from shop.application.catalog.views import (
     ProductView,
 )
 from shop.domain.catalog.names import search_key
+from shop.domain.inventory.stock import Stock
+from shop.domain.shared.money import Money
+from shop.infrastructure.db.catalog_repositories import category_from_row, product_from_row
 from shop.infrastructure.db.schema import categories, products, stock
 
 _product_columns = (
@@ -39,29 +46,14 @@ _product_source = products.join(stock, stock.c.product_id == products.c.id)
 
 
 def _minor(amount: Decimal) -> int:
-    return int((amount * 100).to_integral_value())
+    return Money.of(amount).minor_units
 
 
 def _product_view(row: Any) -> ProductView:
-    return ProductView(
-        id=row.id,
-        name=row.name,
-        description=row.description,
-        price=Decimal(row.price_minor).scaleb(-2),
-        currency=row.currency,
-        category_id=row.category_id,
-        stock=row.on_hand,
-        sku=row.sku,
-        created_at=row.created_at,
-        updated_at=max(row.updated_at, row.stock_updated_at),
-        product_version=row.version,
-        stock_version=row.stock_version,
-    )
-
-
-def _category_view(row: Any) -> CategoryView:
-    return CategoryView(id=row.id, name=row.name, parent_id=row.parent_id,
-                        created_at=row.created_at)
+    """The product and stock columns of one joined row, mapped as the repositories map them."""
+    stock = Stock(product_id=row.id, on_hand=row.on_hand, version=row.stock_version,
+                  updated_at=row.stock_updated_at)
+    return ProductView.of(product_from_row(row), stock)
 
 
 class SqlCatalogReadModel:
@@ -111,7 +103,7 @@ class SqlCatalogReadModel:
             row = (
                 await conn.execute(sa.select(categories).where(categories.c.id == category_id))
             ).first()
-        return None if row is None else _category_view(row)
+        return None if row is None else CategoryView.of(category_from_row(row))
 
     async def categories(self, page: Page) -> PageOf[CategoryView]:
         async with self._engine.connect() as conn:
@@ -126,10 +118,10 @@ class SqlCatalogReadModel:
                     .offset(page.offset)
                 )
             ).all()
-        return PageOf(items=[_category_view(r) for r in rows], total=total,
+        return PageOf(items=[CategoryView.of(category_from_row(r)) for r in rows], total=total,
                       limit=page.limit, offset=page.offset)
 
     async def all_categories(self) -> Sequence[CategoryView]:
         async with self._engine.connect() as conn:
             rows = (await conn.execute(sa.select(categories))).all()
-        return [_category_view(r) for r in rows]
+        return [CategoryView.of(category_from_row(r)) for r in rows]

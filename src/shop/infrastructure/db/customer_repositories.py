@@ -14,8 +14,8 @@ from shop.application.customers.ports import PasswordResetRecord, RefreshTokenRe
 from shop.domain.customers.customer import Customer
 from shop.domain.customers.errors import EmailTaken
 from shop.domain.customers.values import EmailAddress, Role
-from shop.domain.shared.events import EventRecorder
 from shop.infrastructure.db.address_columns import address_columns, address_from
+from shop.infrastructure.db.base_repository import SqlRepository
 from shop.infrastructure.db.schema import customers, password_reset_tokens, refresh_tokens
 
 
@@ -44,18 +44,14 @@ def _customer_row(customer: Customer) -> dict[str, Any]:
     }
 
 
-class SqlCustomerRepository:
-    def __init__(self, conn: AsyncConnection, seen: list[EventRecorder]) -> None:
-        self._conn = conn
-        self._seen = seen
-
+class SqlCustomerRepository(SqlRepository):
     async def add(self, customer: Customer) -> None:
         try:
             async with self._conn.begin_nested():
                 await self._conn.execute(sa.insert(customers).values(**_customer_row(customer)))
         except IntegrityError:
             raise EmailTaken() from None  # the one unique column a new id can clash on
-        self._seen.append(customer)
+        self._track(customer)
 
     async def get(self, customer_id: uuid.UUID) -> Customer | None:
         return await self._one(customers.c.id == customer_id)
@@ -68,7 +64,7 @@ class SqlCustomerRepository:
         del values["id"], values["created_at"]
         await self._conn.execute(
             sa.update(customers).where(customers.c.id == customer.id).values(**values))
-        self._seen.append(customer)
+        self._track(customer)
 
     async def _one(self, condition: sa.ColumnElement[bool]) -> Customer | None:
         row = (await self._conn.execute(sa.select(customers).where(condition))).first()

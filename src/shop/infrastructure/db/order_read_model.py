@@ -15,6 +15,7 @@ from shop.application.ordering.views import OrderView
 from shop.application.paging import Page, PageOf
 from shop.infrastructure.db.order_repositories import order_from_rows
 from shop.infrastructure.db.schema import order_lines, orders, products, stock
+from shop.infrastructure.db.stock_repositories import stock_from_row
 
 
 class SqlOrderReadModel:
@@ -62,10 +63,8 @@ class SqlInventoryReadModel:
     async def stock(self, product_id: uuid.UUID) -> StockView | None:
         async with self._engine.connect() as conn:
             row = (await conn.execute(
-                sa.select(stock.c.product_id, stock.c.on_hand, stock.c.updated_at)
+                sa.select(stock.c.on_hand, stock.c.version, stock.c.updated_at)
                 .select_from(stock.join(products, products.c.id == stock.c.product_id))
                 .where(stock.c.product_id == product_id, products.c.deleted_at.is_(None))
             )).first()
-        if row is None:
-            return None
-        return StockView(product_id=row.product_id, stock=row.on_hand, updated_at=row.updated_at)
+        return None if row is None else StockView.of(stock_from_row(product_id, row))

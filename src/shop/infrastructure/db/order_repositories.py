@@ -13,10 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shop.application.ordering.ports import IdempotencyRecord
 from shop.domain.ordering.order import Order, OrderLine, OrderStatus, PaymentStatus
-from shop.domain.shared.errors import ConcurrentModification
-from shop.domain.shared.events import EventRecorder
 from shop.domain.shared.money import Money
 from shop.infrastructure.db.address_columns import address_columns, address_from
+from shop.infrastructure.db.base_repository import SqlRepository
 from shop.infrastructure.db.schema import idempotency_keys, order_lines, orders
 
 
@@ -52,12 +51,7 @@ def _order_values(order: Order) -> dict[str, Any]:
     }
 
 
-class SqlOrderRepository:
-    def __init__(self, conn: AsyncConnection, seen: list[EventRecorder]) -> None:
-        self._conn = conn
-        self._seen = seen
-        self._loaded_versions: dict[uuid.UUID, int] = {}
-
+class SqlOrderRepository(SqlRepository):
     async def add(self, order: Order) -> None:
         await self._conn.execute(sa.insert(orders).values(
             id=order.id, customer_id=order.customer_id, created_at=order.created_at,
@@ -68,8 +62,8 @@ class SqlOrderRepository:
              "quantity": line.quantity}
             for number, line in enumerate(order.lines, start=1)
         ])
-        self._loaded_versions[order.id] = order.version
-        self._seen.append(order)
+        self._loaded(order.id, order.version)
+        self._track(order)
 
     async def get(self, order_id: uuid.UUID) -> Order | None:
         row = (await self._conn.execute(sa.select(orders).where(orders.c.id == order_id))).first()
@@ -77,20 +71,12 @@ class SqlOrderRepository:
             return None
         lines = (await self._conn.execute(
             sa.select(order_lines).where(order_lines.c.order_id == order_id))).all()
-        self._loaded_versions[order_id] = row.version
+        self._loaded(order_id, row.version)
         return order_from_rows(row, lines)
 
     async def save(self, order: Order) -> None:
-        loaded = self._loaded_versions.get(order.id, order.version)
-        if loaded != order.version:
-            result = await self._conn.execute(
-                sa.update(orders)
-                .where(orders.c.id == order.id, orders.c.version == loaded)
-                .values(**_order_values(order)))
-            if result.rowcount != 1:
-                raise ConcurrentModification(f"order {order.id} was changed concurrently; retry")
-            self._loaded_versions[order.id] = order.version
-        self._seen.append(order)
+        await self._update_versioned(orders, order, _order_values(order), "order")
+        self._track(order)
 
     async def pending_since(self, before: datetime, limit: int) -> Sequence[uuid.UUID]:
         rows = await self._conn.execute(
@@ -99,7 +85,6 @@ class SqlOrderRepository:
             .order_by(orders.c.created_at)
             .limit(limit))
         return [row.id for row in rows]
-
 
     async def awaiting_refund(self, limit: int) -> Sequence[uuid.UUID]:
         rows = await self._conn.execute(

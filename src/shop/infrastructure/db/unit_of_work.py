@@ -8,6 +8,8 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from shop.domain.shared.events import DomainEvent, EventRecorder
+from shop.infrastructure.db.base_repository import pull_events_of
+from shop.infrastructure.db.catalog_repositories import SqlCategoryRepository, SqlProductRepository
 from shop.infrastructure.db.customer_repositories import (
     SqlCustomerRepository,
     SqlPasswordResetTokenRepository,
@@ -16,12 +18,7 @@ from shop.infrastructure.db.customer_repositories import (
 from shop.infrastructure.db.engine import connect_for_writing
 from shop.infrastructure.db.order_repositories import SqlIdempotencyRepository, SqlOrderRepository
 from shop.infrastructure.db.outbox import append_to_outbox
-from shop.infrastructure.db.repositories import (
-    SqlCategoryRepository,
-    SqlProductRepository,
-    SqlStockRepository,
-    pull_all_events,
-)
+from shop.infrastructure.db.stock_repositories import SqlStockRepository
 
 
 class SqlUnitOfWork:
@@ -71,7 +68,7 @@ class SqlUnitOfWork:
     async def commit(self) -> None:
         if self._conn is None or self._tx is None:
             raise RuntimeError("commit outside of `async with unit_of_work`")
-        events = pull_all_events(self._seen)
+        events = pull_events_of(self._seen)
         events.sort(key=lambda e: e.occurred_at)
         await append_to_outbox(self._conn, events)
         await self._tx.commit()
@@ -90,7 +87,7 @@ class SqlUnitOfWork:
             if self._tx is not None and self._tx.is_active:
                 await self._tx.rollback()
         finally:
-            pull_all_events(self._seen)
+            pull_events_of(self._seen)
             self._seen.clear()
 
     def committed_events(self) -> list[DomainEvent]:
