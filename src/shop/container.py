@@ -12,12 +12,15 @@ from datetime import timedelta
 
 from dependency_injector import containers, providers
 from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop.application.analytics.query_handlers import SummaryPolicy
 from shop.application.analytics.rebuild import RebuildAnalytics
 from shop.application.analytics.sales_projection import SalesProjection
 from shop.application.analytics.stock_projection import ProductStockProjection
 from shop.application.clock import SystemClock
+from shop.application.consumer_wiring import build_consumers
+from shop.application.consumers import EventConsumer
 from shop.application.customers.handlers import TokenPolicy
 from shop.application.wiring import build_message_bus
 from shop.infrastructure.auth.passwords import Argon2PasswordHasher
@@ -40,13 +43,21 @@ from shop.infrastructure.db.customer_read_model import SqlCustomerReadModel
 from shop.infrastructure.db.engine import build_engine
 from shop.infrastructure.db.order_read_model import SqlInventoryReadModel, SqlOrderReadModel
 from shop.infrastructure.db.unit_of_work import SqlUnitOfWorkFactory
+from shop.infrastructure.events.dead_letters import (
+    DeadLetterStore,
+    RedisDeadLetters,
+    SqlDeadLetters,
+)
+from shop.infrastructure.events.delivery import ConsumerPolicy
 from shop.infrastructure.events.leader_lock import AlwaysLeader, LeaderLock, RedisLeaderLock
+from shop.infrastructure.events.outbox_consumers import OutboxConsumerRuntime
 from shop.infrastructure.events.publishers import (
     EventPublisher,
     InProcessEventPublisher,
     RedisStreamPublisher,
 )
 from shop.infrastructure.events.relay import OutboxRelay
+from shop.infrastructure.events.stream_consumers import StreamConsumerRuntime
 from shop.infrastructure.payments.fake import (
     FakePaymentGateway,
     InMemoryChargeStore,
@@ -72,9 +83,35 @@ def product_cache(
                             ttl_seconds=settings.near_cache_seconds)
 
 
-def event_publisher(settings: Settings, redis: Redis | None) -> EventPublisher:
+def dead_letter_store(settings: Settings, redis: Redis | None,
+                      engine: AsyncEngine) -> DeadLetterStore:
     if redis is None:
-        return InProcessEventPublisher()
+        return SqlDeadLetters(engine)
+    return RedisDeadLetters(redis, settings.events_stream)
+
+
+def consumer_runtime(
+    settings: Settings,
+    redis: Redis | None,
+    engine: AsyncEngine,
+    consumers: tuple[EventConsumer, ...],
+    dead_letters: DeadLetterStore,
+) -> OutboxConsumerRuntime | StreamConsumerRuntime:
+    """Redis: consumer groups, run by `shop worker`. Embedded: from the outbox, in-process."""
+    policy = ConsumerPolicy.of(settings)
+    if redis is None:
+        return OutboxConsumerRuntime(engine, consumers, dead_letters, policy)
+    assert isinstance(dead_letters, RedisDeadLetters)
+    return StreamConsumerRuntime(redis, settings.events_stream, consumers, dead_letters, policy)
+
+
+def event_publisher(
+    settings: Settings, redis: Redis | None,
+    consumers: OutboxConsumerRuntime | StreamConsumerRuntime,
+) -> EventPublisher:
+    if isinstance(consumers, OutboxConsumerRuntime):
+        return InProcessEventPublisher(wake=[consumers.wake])
+    assert redis is not None
     return RedisStreamPublisher(redis, settings.events_stream, maxlen=EVENTS_STREAM_MAXLEN)
 
 
@@ -154,7 +191,11 @@ class Container(containers.DeclarativeContainer):
     account_status = providers.Singleton(
         SqlAccountStatus, engine, ttl_seconds=settings.provided.account_status_cache_seconds)
 
-    event_publisher = providers.Singleton(event_publisher, settings, redis)
+    consumers = providers.Singleton(build_consumers)
+    dead_letters = providers.Singleton(dead_letter_store, settings, redis, engine)
+    consumer_runtime = providers.Singleton(consumer_runtime, settings, redis, engine, consumers,
+                                           dead_letters)
+    event_publisher = providers.Singleton(event_publisher, settings, redis, consumer_runtime)
     relay_lock = providers.Singleton(relay_lock, settings, redis)
     outbox_relay = providers.Singleton(
         OutboxRelay,

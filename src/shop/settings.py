@@ -48,6 +48,19 @@ class Settings:
     outbox_poll_seconds: float = 0.5
     outbox_batch_size: int = 200
 
+    consumer_max_deliveries: int = 5
+    """Deliveries of one event to a failing consumer before it becomes a dead letter."""
+    consumer_claim_idle_seconds: float = 30.0
+    """With Redis: an event left pending this long (its worker died, or its handler failed)
+    is claimed by another worker and retried."""
+    consumer_batch_size: int = 50
+    consumer_block_seconds: float = 2.0
+    """With Redis: how long one read of the stream waits for new events."""
+    consumer_retry_seconds: float = 0.5
+    """Embedded: the first pause before a failing consumer is retried (it doubles)."""
+    consumer_poll_seconds: float = 1.0
+    """Embedded: how often consumers look for events committed by another process."""
+
     jwt_secret: str | None = None
     """HS256 signing secret (>= 32 chars); unset: generated once per data directory."""
     jwt_algorithm: str = "HS256"

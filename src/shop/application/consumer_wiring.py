@@ -1,0 +1,31 @@
+"""The table of event consumers: built once, by the composition root, before anything runs.
+
+Every consumer the shop runs is constructed here from the ports it needs; the
+consumer runtime (Redis consumer groups with `shop worker`, or in-process from
+the outbox on the embedded default) is handed this tuple and never gains a
+consumer afterwards. Adding one is adding a line here and a keyword argument
+for what it needs (see docs/architecture.md, "Event consumers").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from shop.application.consumers import EventConsumer
+
+
+class DuplicateConsumerName(ValueError):
+    """Two consumers share a name, i.e. a consumer group: they would split its events."""
+
+
+def build_consumers() -> tuple[EventConsumer, ...]:
+    return checked_names(())
+
+
+def checked_names(consumers: Sequence[EventConsumer]) -> tuple[EventConsumer, ...]:
+    seen: set[str] = set()
+    for consumer in consumers:
+        if consumer.name in seen:
+            raise DuplicateConsumerName(f"two event consumers are named {consumer.name!r}")
+        seen.add(consumer.name)
+    return tuple(consumers)
