@@ -22,6 +22,8 @@ from shop.application.clock import SystemClock
 from shop.application.consumer_wiring import build_consumers
 from shop.application.consumers import EventConsumer
 from shop.application.customers.handlers import TokenPolicy
+from shop.application.notifications.password_reset import PasswordResetMailer
+from shop.application.notifications.sender import DeliveryPolicy, NotificationSender
 from shop.application.wiring import build_message_bus
 from shop.infrastructure.auth.passwords import Argon2PasswordHasher
 from shop.infrastructure.auth.reset_mail import EmlFilePasswordResetNotifier
@@ -41,6 +43,11 @@ from shop.infrastructure.db.analytics_rebuild import SqlProjectionRebuilder
 from shop.infrastructure.db.catalog_read_model import SqlCatalogReadModel
 from shop.infrastructure.db.customer_read_model import SqlCustomerReadModel
 from shop.infrastructure.db.engine import build_engine
+from shop.infrastructure.db.notification_recipients import SqlRecipients
+from shop.infrastructure.db.notification_store import (
+    SqlNotificationReadModel,
+    SqlNotificationStore,
+)
 from shop.infrastructure.db.order_read_model import SqlInventoryReadModel, SqlOrderReadModel
 from shop.infrastructure.db.unit_of_work import SqlUnitOfWorkFactory
 from shop.infrastructure.events.dead_letters import (
@@ -58,6 +65,8 @@ from shop.infrastructure.events.publishers import (
 )
 from shop.infrastructure.events.relay import OutboxRelay
 from shop.infrastructure.events.stream_consumers import StreamConsumerRuntime
+from shop.infrastructure.notifications.mailers import EmlFileMailer, SmtpMailer, SmtpServer
+from shop.infrastructure.notifications.templates import JinjaEmailTemplates
 from shop.infrastructure.payments.fake import (
     FakePaymentGateway,
     InMemoryChargeStore,
@@ -81,6 +90,20 @@ def product_cache(
         return shared
     return NearProductCache(shared, redis, channel=f"{settings.redis_prefix}cache:invalidations",
                             ttl_seconds=settings.near_cache_seconds)
+
+
+def mailer(settings: Settings) -> SmtpMailer | EmlFileMailer:
+    """SHOP_SMTP_URL: that server. Unset (on any profile): `.eml` files under the data dir."""
+    if settings.smtp_url:
+        return SmtpMailer(SmtpServer.parse(settings.smtp_url), settings.mail_from,
+                          settings.mail_timeout_seconds)
+    return EmlFileMailer(settings.mail_dir, settings.mail_from)
+
+
+def delivery_policy(settings: Settings) -> DeliveryPolicy:
+    return DeliveryPolicy(max_attempts=settings.mail_max_attempts,
+                          retry_seconds=settings.mail_retry_seconds,
+                          send_timeout_seconds=settings.mail_timeout_seconds)
 
 
 def dead_letter_store(settings: Settings, redis: Redis | None,
@@ -191,7 +214,24 @@ class Container(containers.DeclarativeContainer):
     account_status = providers.Singleton(
         SqlAccountStatus, engine, ttl_seconds=settings.provided.account_status_cache_seconds)
 
-    consumers = providers.Singleton(build_consumers)
+    notification_store = providers.Singleton(SqlNotificationStore, engine)
+    notification_read_model = providers.Singleton(SqlNotificationReadModel, engine)
+    recipients = providers.Singleton(SqlRecipients, engine)
+    mailer = providers.Singleton(mailer, settings)
+    notification_sender = providers.Singleton(
+        NotificationSender, notification_store, providers.Singleton(JinjaEmailTemplates), mailer,
+        clock, providers.Singleton(delivery_policy, settings))
+    password_reset_mailer = providers.Singleton(PasswordResetMailer, notification_sender,
+                                                recipients, clock)
+
+    consumers = providers.Singleton(
+        build_consumers,
+        notification_sender=notification_sender,
+        recipients=recipients,
+        order_read_model=order_read_model,
+        catalog_read_model=catalog_read_model,
+        low_stock_threshold=settings.provided.low_stock_threshold,
+    )
     dead_letters = providers.Singleton(dead_letter_store, settings, redis, engine)
     consumer_runtime = providers.Singleton(consumer_runtime, settings, redis, engine, consumers,
                                            dead_letters)
@@ -224,5 +264,6 @@ class Container(containers.DeclarativeContainer):
         payment_timeout_seconds=settings.provided.payment_timeout_seconds,
         analytics_read_model=analytics_read_model,
         summary_policy=summary_policy,
+        notification_read_model=notification_read_model,
         clock=clock,
     )

@@ -12,14 +12,29 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from shop.application.consumers import EventConsumer
+from shop.application.notifications.ports import Recipients
+from shop.application.notifications.sender import NotificationSender
+from shop.application.notifications.service import NotificationService
+from shop.application.ordering.ports import OrderReadModel
+from shop.application.ports import CatalogReadModel
 
 
 class DuplicateConsumerName(ValueError):
     """Two consumers share a name, i.e. a consumer group: they would split its events."""
 
 
-def build_consumers() -> tuple[EventConsumer, ...]:
-    return checked_names(())
+def build_consumers(
+    *,
+    notification_sender: NotificationSender,
+    recipients: Recipients,
+    order_read_model: OrderReadModel,
+    catalog_read_model: CatalogReadModel,
+    low_stock_threshold: int,
+) -> tuple[EventConsumer, ...]:
+    return checked_names((
+        NotificationService(notification_sender, recipients, order_read_model,
+                            catalog_read_model, low_stock_threshold),
+    ))
 
 
 def checked_names(consumers: Sequence[EventConsumer]) -> tuple[EventConsumer, ...]:

@@ -58,6 +58,9 @@ from shop.application.customers.ports import (
 )
 from shop.application.customers.query_handlers import GetCustomerHandler, ListCustomersHandler
 from shop.application.messagebus import MessageBus
+from shop.application.notifications.ports import NotificationReadModel
+from shop.application.notifications.queries import ListNotifications
+from shop.application.notifications.query_handlers import ListNotificationsHandler
 from shop.application.ordering import commands as oc
 from shop.application.ordering import queries as oq
 from shop.application.ordering.handlers import (
@@ -98,6 +101,7 @@ def build_message_bus(
     payment_gateway: PaymentGateway,
     payment_timeout_seconds: float,
     analytics_read_model: AnalyticsReadModel,
+    notification_read_model: NotificationReadModel,
     clock: Clock,
     summary_policy: SummaryPolicy | None = None,
 ) -> MessageBus:
@@ -146,6 +150,7 @@ def build_message_bus(
             oq.ListOrders: ListOrdersHandler(order_read_model),
             oq.GetStock: GetStockHandler(inventory_read_model),
             GetSalesSummary: GetSalesSummaryHandler(analytics_read_model, clock, summary_policy),
+            ListNotifications: ListNotificationsHandler(notification_read_model),
         },
         event_handlers={
             ProductUpdated: [invalidate.on_product_changed],

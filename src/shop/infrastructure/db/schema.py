@@ -281,3 +281,25 @@ dead_letters = sa.Table(
     sa.Column("deliveries", sa.Integer(), nullable=False),
     sa.Column("failed_at", UTCDateTime(), nullable=False),
 )
+
+notifications = sa.Table(
+    "notifications",
+    metadata,
+    # The id is derived from (event, kind, recipient): the primary key is what makes one
+    # event yield at most one notification of a kind per recipient, across processes.
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("recipient", sa.Unicode(254), nullable=False),
+    sa.Column("customer_id", sa.Uuid(), nullable=True),
+    sa.Column("subject", sa.Unicode(300), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer(), nullable=False),
+    sa.Column("event_id", sa.Uuid(), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("sent_at", UTCDateTime(), nullable=True),
+    sa.Column("error", sa.UnicodeText(), nullable=True),
+    # Who may send it now: set while one process sends, so a concurrent delivery waits.
+    sa.Column("leased_until", UTCDateTime(), nullable=True),
+    sa.Index("ix_notifications_created_at", "created_at"),
+    sa.Index("ix_notifications_customer", "customer_id", "created_at"),
+)
