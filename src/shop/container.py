@@ -64,6 +64,7 @@ from shop.infrastructure.events.publishers import (
     RedisStreamPublisher,
 )
 from shop.infrastructure.events.relay import OutboxRelay
+from shop.infrastructure.events.relay_wake import RedisRelayWake
 from shop.infrastructure.events.stream_consumers import StreamConsumerRuntime
 from shop.infrastructure.notifications.mailers import EmlFileMailer, SmtpMailer, SmtpServer
 from shop.infrastructure.notifications.templates import JinjaEmailTemplates
@@ -142,6 +143,13 @@ def relay_lock(settings: Settings, redis: Redis | None) -> LeaderLock:
     if redis is None:
         return AlwaysLeader()
     return RedisLeaderLock(redis, f"{settings.redis_prefix}outbox:relay-leader")
+
+
+def relay_wake(settings: Settings, redis: Redis | None) -> RedisRelayWake | None:
+    """With Redis, a commit in any process wakes the relay's leader; embedded, there is one."""
+    if redis is None:
+        return None
+    return RedisRelayWake(redis, f"{settings.redis_prefix}outbox:wake")
 
 
 def login_throttle(
@@ -244,6 +252,7 @@ class Container(containers.DeclarativeContainer):
         relay_lock,
         batch_size=settings.provided.outbox_batch_size,
         poll_seconds=settings.provided.outbox_poll_seconds,
+        cross_process_wake=providers.Singleton(relay_wake, settings, redis),
     )
 
     bus = providers.Singleton(

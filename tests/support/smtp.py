@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import threading
 from collections.abc import Iterator
@@ -21,10 +22,14 @@ class Inbox:
 
     messages: list[EmailMessage] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)
+    delay_seconds: float = 0.0
+    """How long each recipient takes to be accepted: a slow server keeps sends in flight."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
                           rcpt_options: list[str]) -> str:
+        if self.delay_seconds:
+            await asyncio.sleep(self.delay_seconds)
         if address in self.refuse:
             return f"550 5.1.1 <{address}>: no such mailbox"
         envelope.rcpt_tos.append(address)
