@@ -149,8 +149,23 @@ class StreamConsumerRuntime:
             count=self._policy.batch_size, block=int(self._policy.block_seconds * 1000),
         )
         for _stream, entries in answer or ():
+            await self._process_batch(consumer, entries, dict.fromkeys(
+                (_text(entry_id) for entry_id, _ in entries), 1))
+
+    async def _process_batch(self, consumer: EventConsumer, entries: Sequence[tuple[Any, Any]],
+                             deliveries: Mapping[str, int]) -> None:
+        """Handle the entries in order, then acknowledge the handled ones in one round trip
+        (a crash before it redelivers them; the consumers are idempotent)."""
+        done: list[str] = []
+        try:
             for entry_id, fields in entries:
-                await self._process(consumer, entry_id, fields, deliveries=1)
+                entry = _text(entry_id)
+                if await self._process(consumer, entry, fields,
+                                       deliveries.get(entry, self._policy.max_deliveries)):
+                    done.append(entry)
+        finally:
+            if done:
+                await self._redis.xack(self._stream, consumer.name, *done)
 
     async def _claim_stale(self, consumer: EventConsumer) -> None:
         """Take over the group's entries idle past `claim_idle_seconds` and retry them."""
@@ -163,10 +178,8 @@ class StreamConsumerRuntime:
             )
             start, claimed = answer[0], answer[1]
             if claimed:
-                counts = await self._delivery_counts(consumer.name, claimed)
-                for entry_id, fields in claimed:
-                    deliveries = counts.get(_text(entry_id), self._policy.max_deliveries)
-                    await self._process(consumer, entry_id, fields, deliveries)
+                await self._process_batch(consumer, claimed,
+                                          await self._delivery_counts(consumer.name, claimed))
             if _text(start) == "0-0":  # the scan of the pending entries went round
                 return
 
@@ -178,20 +191,19 @@ class StreamConsumerRuntime:
         )
         return {_text(item["message_id"]): int(item["times_delivered"]) for item in pending}
 
-    async def _process(self, consumer: EventConsumer, entry_id: bytes | str,
-                       fields: Mapping[bytes, bytes] | None, deliveries: int) -> None:
+    async def _process(self, consumer: EventConsumer, entry_id: str,
+                       fields: Mapping[bytes, bytes] | None, deliveries: int) -> bool:
+        """Deliver one entry; True when it is done with and is to be acknowledged."""
         if fields is None:  # trimmed from the stream while pending: nothing to deliver
-            await self._redis.xack(self._stream, consumer.name, entry_id)
-            return
+            return True
         raw = RawEvent.from_stream(fields)
         try:
             event = raw.parse()
         except MalformedEvent as error:
             await self._give_up(consumer, entry_id, raw, describe(error), deliveries)
-            return
+            return False
         if event.type not in consumer.event_types:
-            await self._redis.xack(self._stream, consumer.name, entry_id)
-            return
+            return True
         try:
             await handle_counted(consumer, event)
         except Exception as error:
@@ -200,10 +212,10 @@ class StreamConsumerRuntime:
                         describe(error))
             if deliveries >= self._policy.max_deliveries:
                 await self._give_up(consumer, entry_id, raw, describe(error), deliveries)
-            return  # left pending: claimed and retried after claim_idle_seconds
-        await self._redis.xack(self._stream, consumer.name, entry_id)
+            return False  # left pending: claimed and retried after claim_idle_seconds
+        return True
 
-    async def _give_up(self, consumer: EventConsumer, entry_id: bytes | str, raw: RawEvent,
+    async def _give_up(self, consumer: EventConsumer, entry_id: str, raw: RawEvent,
                        error: str, deliveries: int) -> None:
         """Move the entry to the dead letters and acknowledge it, atomically."""
         async with self._redis.pipeline(transaction=True) as pipe:
