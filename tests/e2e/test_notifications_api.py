@@ -94,6 +94,11 @@ async def test_registering_paying_shipping_and_cancelling_email_the_customer(
     cancellation = next(m for m in inbox if "cancelled" in str(m["Subject"]))
     assert "refunded" in str(cancellation["Subject"])
 
+    metrics = (await shop.client.get("/metrics")).text
+    assert 'shop_events_consumed_total{consumer="notifications"}' in metrics
+    assert "shop_event_commit_to_handled_seconds_bucket" in metrics
+    assert "shop_outbox_oldest_unpublished_age_seconds" in metrics
+
 
 async def test_a_stock_fall_below_the_threshold_alerts_the_admin_once_per_crossing(
     shop: ShopClient, smtp: SmtpServer
