@@ -18,7 +18,7 @@ key prefix that is deleted at the end:
 Ratios are against the raw `xreadgroup` baseline of the same run. Nothing is
 asserted; the machine is shared, so compare figures of one run only.
 
-    .venv/bin/python bench/event_consumers.py [--events 20000] [--delay-events 300]
+    .venv/bin/python bench/event_consumers.py [--events 20000] [--delay-events 300] [--json]
 """
 
 from __future__ import annotations
@@ -27,16 +27,24 @@ import argparse
 import asyncio
 import json
 import multiprocessing
-import os
+import multiprocessing.synchronize
 import statistics
-import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+from harness import (
+    Services,
+    add_common_arguments,
+    machine,
+    percentile,
+    print_machine,
+    run_main,
+    sqlalchemy_url,
+)
 from redis.asyncio import Redis
 
 from shop.application.catalog.commands import CreateCategory
@@ -48,8 +56,6 @@ from shop.infrastructure.events.received import RawEvent, format_occurred_at
 from shop.infrastructure.events.stream_consumers import StreamConsumerRuntime, ensure_groups
 from shop.settings import Settings
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
-POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 GROUP = "bench"
 POLICY = ConsumerPolicy(batch_size=50, block_seconds=0.2, claim_idle_seconds=30.0)
 
@@ -112,10 +118,10 @@ async def raw_drain(redis: Redis, stream: str, count: int) -> float:
     return count / (time.perf_counter() - started)
 
 
-def worker_process(stream: str, ready: multiprocessing.synchronize.Event,
+def worker_process(redis_url: str, stream: str, ready: multiprocessing.synchronize.Event,
                    go: multiprocessing.synchronize.Event) -> None:
     async def consume() -> None:
-        redis = Redis.from_url(REDIS_URL, socket_timeout=10)
+        redis = Redis.from_url(redis_url, socket_timeout=10)
         runtime = StreamConsumerRuntime(redis, stream, [CountingConsumer()],
                                         RedisDeadLetters(redis, stream), POLICY)
         await redis.ping()
@@ -127,13 +133,14 @@ def worker_process(stream: str, ready: multiprocessing.synchronize.Event,
     asyncio.run(consume())
 
 
-async def runtime_drain(redis: Redis, stream: str, count: int, workers: int) -> float:
+async def runtime_drain(redis: Redis, redis_url: str, stream: str, count: int,
+                        workers: int) -> float:
     await fill(redis, stream, count)
     context = multiprocessing.get_context("spawn")
     go = context.Event()
     readies = [context.Event() for _ in range(workers)]
-    processes = [context.Process(target=worker_process, args=(stream, ready, go), daemon=True)
-                 for ready in readies]
+    processes = [context.Process(target=worker_process, args=(redis_url, stream, ready, go),
+                                 daemon=True) for ready in readies]
     for process in processes:
         process.start()
     for ready in readies:
@@ -152,13 +159,13 @@ async def runtime_drain(redis: Redis, stream: str, count: int, workers: int) -> 
             process.join()
 
 
-async def raw_delays(redis: Redis, stream: str, count: int) -> list[float]:
+async def raw_delays(redis: Redis, redis_url: str, stream: str, count: int) -> list[float]:
     await redis.delete(stream)
     await redis.xgroup_create(stream, GROUP, id="$", mkstream=True)
     delays: list[float] = []
 
     async def read() -> None:
-        reader = Redis.from_url(REDIS_URL, socket_timeout=10)
+        reader = Redis.from_url(redis_url, socket_timeout=10)
         while len(delays) < count:
             answer = await reader.xreadgroup(GROUP, "raw", {stream: ">"}, count=50, block=200)
             for _stream, entries in answer or ():
@@ -176,40 +183,15 @@ async def raw_delays(redis: Redis, stream: str, count: int) -> list[float]:
     return delays
 
 
-async def postgres_url() -> str | None:
-    import asyncpg
-
-    name = f"shop_bench_events_{uuid.uuid4().hex[:8]}"
-    try:
-        conn = await asyncpg.connect(POSTGRES_ADMIN, timeout=3)
-    except Exception:
-        return None
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-
-
-async def drop_database(url: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(POSTGRES_ADMIN)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
-    finally:
-        await conn.close()
-
-
-async def commit_delays(prefix: str, count: int, data_dir: Path) -> tuple[list[float], str]:
-    database = await postgres_url()
+async def commit_delays(redis_url: str, database: str | None, prefix: str, count: int,
+                        data_dir: Path) -> list[float]:
     settings = Settings(data_dir=data_dir, database_url=database, migrate_on_start=True,
-                        redis_url=REDIS_URL, redis_prefix=prefix,
+                        redis_url=redis_url, redis_prefix=prefix,
                         events_stream=f"{prefix}shop-events", log_level="WARNING",
                         consumer_block_seconds=0.2, jwt_secret=uuid.uuid4().hex * 2)
     runtime = build_runtime(settings)
     consumer = CountingConsumer(expected=count)
-    redis = Redis.from_url(REDIS_URL, socket_timeout=10)
+    redis = Redis.from_url(redis_url, socket_timeout=10)
     consumers = StreamConsumerRuntime(redis, settings.events_stream, [consumer],
                                       RedisDeadLetters(redis, settings.events_stream), POLICY)
     try:
@@ -224,47 +206,60 @@ async def commit_delays(prefix: str, count: int, data_dir: Path) -> tuple[list[f
         await consumers.stop()
         await runtime.stop()
         await redis.aclose()
-        if database:
-            await drop_database(database)
-    return consumer.delays, "postgresql" if database else "sqlite"
+    return consumer.delays
 
 
-def percentile(values: Sequence[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+def milliseconds(values: list[float], pct: float) -> float:
+    value = percentile(values, pct)
+    return round((value or 0.0) * 1000, 2)
 
 
-async def run(args: argparse.Namespace) -> dict[str, object]:
-    prefix = f"shop-bench-events-{uuid.uuid4().hex[:8]}:"
+async def run(args: argparse.Namespace, database: str | None, prefix: str) -> dict[str, Any]:
     stream = f"{prefix}stream"
-    redis = Redis.from_url(REDIS_URL, socket_timeout=10)
+    url = args.redis_url
+    redis = Redis.from_url(url, socket_timeout=10)
     try:
         xadd = await raw_xadd(redis, stream, args.events // 4)
         raw = await raw_drain(redis, stream, args.events)
-        one = await runtime_drain(redis, stream, args.events, 1)
-        two = await runtime_drain(redis, stream, args.events, 2)
-        raw_delay = await raw_delays(redis, stream, args.delay_events)
+        one = await runtime_drain(redis, url, stream, args.events, 1)
+        two = await runtime_drain(redis, url, stream, args.events, 2)
+        raw_delay = await raw_delays(redis, url, stream, args.delay_events)
         with tempfile.TemporaryDirectory() as data_dir:
-            delays, database = await commit_delays(prefix, args.delay_events, Path(data_dir))
+            delays = await commit_delays(url, database, prefix, args.delay_events,
+                                         Path(data_dir))
     finally:
-        keys = [key async for key in redis.scan_iter(match=f"{prefix}*")]
-        if keys:
-            await redis.delete(*keys)
         await redis.aclose()
     return {
-        "events": args.events, "load_average": os.getloadavg(), "database": database,
+        "events": args.events, "database": "postgresql" if database else "sqlite",
         "events_per_second": {"xadd": round(xadd), "xreadgroup": round(raw),
                               "runtime_x1": round(one), "runtime_x2": round(two)},
         "ratio_to_xreadgroup": {"runtime_x1": round(one / raw, 2),
                                 "runtime_x2": round(two / raw, 2)},
         "delay_ms": {
-            "raw_xadd_to_xreadgroup": {"p50": round(percentile(raw_delay, 0.5) * 1000, 2),
-                                       "p99": round(percentile(raw_delay, 0.99) * 1000, 2)},
-            "commit_to_handled": {"p50": round(percentile(delays, 0.5) * 1000, 2),
-                                  "p99": round(percentile(delays, 0.99) * 1000, 2),
+            "raw_xadd_to_xreadgroup": {"p50": milliseconds(raw_delay, 50),
+                                       "p99": milliseconds(raw_delay, 99)},
+            "commit_to_handled": {"p50": milliseconds(delays, 50),
+                                  "p99": milliseconds(delays, 99),
                                   "mean": round(statistics.fmean(delays) * 1000, 2)},
         },
     }
+
+
+def measure(args: argparse.Namespace) -> dict[str, Any]:
+    """Create the private database and prefix, run, and remove both whatever happens."""
+    services = Services(args.admin_dsn, args.redis_url)
+    prefix = f"shop-bench-events-{uuid.uuid4().hex[:8]}:"
+    name = f"shop_bench_events_{uuid.uuid4().hex[:8]}"
+    database: str | None = None
+    try:
+        if not args.sqlite:
+            services.create_database(name)
+            database = sqlalchemy_url(args.admin_dsn, name)
+        return asyncio.run(run(args, database, prefix))
+    finally:
+        if database:
+            services.drop_database(name)
+        services.delete_prefix(prefix)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -273,9 +268,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="entries drained per throughput run (default 20000)")
     parser.add_argument("--delay-events", type=int, default=300,
                         help="events committed one by one for the delay figures (default 300)")
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("--sqlite", action="store_true",
+                        help="commit the delay events to SQLite instead of PostgreSQL")
+    add_common_arguments(parser)
     args = parser.parse_args(argv)
-    result = asyncio.run(run(args))
+    before = machine()
+    result = {**measure(args), "machine": {"before": before, "after": machine()}}
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
@@ -285,7 +283,8 @@ def main(argv: list[str] | None = None) -> int:
     assert isinstance(rates, dict)
     assert isinstance(ratios, dict)
     assert isinstance(delay, dict)
-    print(f"events per second ({result['events']} entries; load {result['load_average']}):")
+    print_machine(before, result["machine"]["after"])
+    print(f"events per second ({result['events']} entries):")
     print(f"  raw XADD, one per round trip  {rates['xadd']:>8}")
     print(f"  raw XREADGROUP+XACK, 1 proc   {rates['xreadgroup']:>8}   (reference)")
     print(f"  runtime, 1 worker             {rates['runtime_x1']:>8}   "
@@ -300,4 +299,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)
