@@ -16,8 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop.application.analytics.query_handlers import SummaryPolicy
 from shop.application.analytics.rebuild import RebuildAnalytics
-from shop.application.analytics.sales_projection import SalesProjection
-from shop.application.analytics.stock_projection import ProductStockProjection
 from shop.application.clock import SystemClock
 from shop.application.consumer_wiring import build_consumers
 from shop.application.consumers import EventConsumer
@@ -208,8 +206,6 @@ class Container(containers.DeclarativeContainer):
     analytics_read_model = providers.Singleton(SqlAnalyticsReadModel, engine)
     """Also the `ProductSalesHistory` (daily units per product) that forecasts read."""
     projection_store = providers.Singleton(SqlProjectionStore, engine, clock)
-    sales_projection = providers.Singleton(SalesProjection, projection_store)
-    product_stock_projection = providers.Singleton(ProductStockProjection, projection_store)
     rebuild_analytics = providers.Singleton(RebuildAnalytics, providers.Singleton(
         SqlProjectionRebuilder, engine))
     summary_policy = providers.Singleton(summary_policy, settings)
@@ -239,6 +235,7 @@ class Container(containers.DeclarativeContainer):
         order_read_model=order_read_model,
         catalog_read_model=catalog_read_model,
         low_stock_threshold=settings.provided.low_stock_threshold,
+        projection_store=projection_store,
     )
     dead_letters = providers.Singleton(dead_letter_store, settings, redis, engine)
     consumer_runtime = providers.Singleton(consumer_runtime, settings, redis, engine, consumers,

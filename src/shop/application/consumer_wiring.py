@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from shop.application.analytics.ports import ProjectionStore
+from shop.application.analytics.sales_projection import SalesProjection
+from shop.application.analytics.stock_projection import ProductStockProjection
 from shop.application.consumers import EventConsumer
 from shop.application.notifications.ports import Recipients
 from shop.application.notifications.sender import NotificationSender
@@ -30,10 +33,13 @@ def build_consumers(
     order_read_model: OrderReadModel,
     catalog_read_model: CatalogReadModel,
     low_stock_threshold: int,
+    projection_store: ProjectionStore,
 ) -> tuple[EventConsumer, ...]:
     return checked_names((
         NotificationService(notification_sender, recipients, order_read_model,
                             catalog_read_model, low_stock_threshold),
+        SalesProjection(projection_store),
+        ProductStockProjection(projection_store),
     ))
 
 
