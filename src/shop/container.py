@@ -24,7 +24,6 @@ from shop.application.notifications.password_reset import PasswordResetMailer
 from shop.application.notifications.sender import DeliveryPolicy, NotificationSender
 from shop.application.wiring import build_message_bus
 from shop.infrastructure.auth.passwords import Argon2PasswordHasher
-from shop.infrastructure.auth.reset_mail import EmlFilePasswordResetNotifier
 from shop.infrastructure.auth.throttle import (
     InMemoryLoginThrottle,
     RedisLoginThrottle,
@@ -178,12 +177,6 @@ def summary_policy(settings: Settings) -> SummaryPolicy:
                          cache_seconds=settings.analytics_cache_seconds)
 
 
-def password_reset_notifier(settings: Settings) -> EmlFilePasswordResetNotifier:
-    """Interim: reset emails as `.eml` files in `<data_dir>/mail` until the notification
-    service's Mailer (SMTP when SHOP_SMTP_URL is set) takes this port over."""
-    return EmlFilePasswordResetNotifier(settings.data_dir / "mail", settings.mail_from)
-
-
 def token_policy(settings: Settings) -> TokenPolicy:
     return TokenPolicy(refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_seconds))
 
@@ -214,7 +207,6 @@ class Container(containers.DeclarativeContainer):
     token_service = providers.Singleton(build_token_service, settings, clock)
     login_throttle = providers.Singleton(login_throttle, settings, redis)
     token_policy = providers.Singleton(token_policy, settings)
-    password_reset_notifier = providers.Singleton(password_reset_notifier, settings)
     account_status = providers.Singleton(
         SqlAccountStatus, engine, ttl_seconds=settings.provided.account_status_cache_seconds)
 
@@ -225,8 +217,10 @@ class Container(containers.DeclarativeContainer):
     notification_sender = providers.Singleton(
         NotificationSender, notification_store, providers.Singleton(JinjaEmailTemplates), mailer,
         clock, providers.Singleton(delivery_policy, settings))
-    password_reset_mailer = providers.Singleton(PasswordResetMailer, notification_sender,
-                                                recipients, clock)
+    # The customers context's PasswordResetNotifier: a `password_reset` notification, sent
+    # through the same Mailer (SMTP, or `.eml` files under the data directory).
+    password_reset_notifier = providers.Singleton(PasswordResetMailer, notification_sender,
+                                                  recipients, clock)
 
     consumers = providers.Singleton(
         build_consumers,

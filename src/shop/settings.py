@@ -85,8 +85,6 @@ class Settings:
     """How long a process trusts its last look at an account's status: a disabled
     account's access tokens (and open `/ws/orders` feeds) stop working at most this
     long after it was disabled."""
-    mail_from: str = "shop@localhost"
-    """The sender of the emails the shop sends."""
     login_window_seconds: int = 900
     login_max_failures_per_account: int = 5
     login_max_failures_per_client: int = 50

@@ -1,7 +1,7 @@
 """The notification records of the NotificationService.
 
-Revision ID: 0007_notifications
-Revises: 0006_consumer_positions
+Revision ID: 0009_notifications
+Revises: 0008_consumer_positions
 Create Date: 2026-12-01
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from shop.infrastructure.db.types import UTCDateTime
 
-revision = "0007_notifications"
-down_revision = "0006_consumer_positions"
+revision = "0009_notifications"
+down_revision = "0008_consumer_positions"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """The embedded consumer runtime's read positions in the outbox and its dead letters.
 
-Revision ID: 0006_consumer_positions
-Revises: 0005_analytics
+Revision ID: 0008_consumer_positions
+Revises: 0007_product_name_key
 Create Date: 2026-12-01
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from shop.infrastructure.db.types import UTCDateTime, big_int_pk
 
-revision = "0006_consumer_positions"
-down_revision = "0005_analytics"
+revision = "0008_consumer_positions"
+down_revision = "0007_product_name_key"
 branch_labels = None
 depends_on = None
 
