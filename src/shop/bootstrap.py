@@ -28,7 +28,9 @@ from shop.container import Container
 from shop.domain.customers.errors import EmailTaken
 from shop.infrastructure.cache.near import NearProductCache
 from shop.infrastructure.db.migrate import upgrade_to_head
+from shop.infrastructure.events.outbox_consumers import OutboxConsumerRuntime
 from shop.infrastructure.events.relay import OutboxRelay
+from shop.infrastructure.events.stream_consumers import StreamConsumerRuntime, ensure_groups
 from shop.infrastructure.observability.logging import configure_logging
 from shop.interfaces.http.realtime.notifier import ChannelsRealtimeNotifier
 from shop.settings import Settings
@@ -60,10 +62,15 @@ class ShopRuntime:
         self.redis: Redis | None = container.redis()
         self.relay: OutboxRelay = container.outbox_relay()
         self.realtime_notifier: ChannelsRealtimeNotifier = container.realtime_notifier()
+        self.consumers: OutboxConsumerRuntime | StreamConsumerRuntime = (
+            container.consumer_runtime())
         cache = container.product_cache()
         self._background: list[BackgroundService] = [self.relay]
         if isinstance(cache, NearProductCache):
             self._background.append(cache)
+        if isinstance(self.consumers, OutboxConsumerRuntime):
+            # Embedded: every process consumes from the outbox; with Redis, `shop worker` does.
+            self._background.append(self.consumers)
         self._started = False
 
     async def migrate(self) -> None:
@@ -75,6 +82,7 @@ class ShopRuntime:
             return
         if self.settings.should_migrate_on_start:
             await self.migrate()
+        await self._ensure_consumer_groups()  # before the relay publishes anything
         for service in self._background:
             await service.start()
         self._started = True
@@ -82,6 +90,24 @@ class ShopRuntime:
         await self.settle_pending_orders()
         log.info("shop started", extra={"database": self.engine.url.get_backend_name(),
                                         "redis": self.redis is not None})
+
+    async def start_consuming(self) -> None:
+        """Run the event consumers here too (`shop worker`; embedded runtimes always do)."""
+        if self.consumers not in self._background:
+            self._background.append(self.consumers)
+            if self._started:
+                await self.consumers.start()
+
+    async def _ensure_consumer_groups(self) -> None:
+        """With Redis, any process's start creates the consumer groups, so the events
+        committed before the first worker runs wait for it instead of being skipped."""
+        if self.redis is None:
+            return
+        consumers = self.container.consumers()
+        try:
+            await ensure_groups(self.redis, self.settings.events_stream, consumers)
+        except Exception as error:
+            log.warning("consumer groups not ensured (the workers create them): %s", error)
 
     async def ensure_configured_admin(self) -> None:
         """SHOP_ADMIN_EMAIL and SHOP_ADMIN_PASSWORD make sure that admin exists (idempotent)."""

@@ -14,16 +14,18 @@ from datetime import timedelta
 
 from dependency_injector import containers, providers
 from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop.application.analytics.query_handlers import SummaryPolicy
 from shop.application.analytics.rebuild import RebuildAnalytics
-from shop.application.analytics.sales_projection import SalesProjection
-from shop.application.analytics.stock_projection import ProductStockProjection
 from shop.application.clock import SystemClock
+from shop.application.consumer_wiring import build_consumers
+from shop.application.consumers import EventConsumer
 from shop.application.customers.handlers import TokenPolicy
+from shop.application.notifications.password_reset import PasswordResetMailer
+from shop.application.notifications.sender import DeliveryPolicy, NotificationSender
 from shop.application.wiring import build_message_bus
 from shop.infrastructure.auth.passwords import Argon2PasswordHasher
-from shop.infrastructure.auth.reset_mail import EmlFilePasswordResetNotifier
 from shop.infrastructure.auth.throttle import (
     InMemoryLoginThrottle,
     RedisLoginThrottle,
@@ -40,15 +42,31 @@ from shop.infrastructure.db.analytics_rebuild import SqlProjectionRebuilder
 from shop.infrastructure.db.catalog_read_model import SqlCatalogReadModel
 from shop.infrastructure.db.customer_read_model import SqlCustomerReadModel
 from shop.infrastructure.db.engine import build_engine
+from shop.infrastructure.db.notification_recipients import SqlRecipients
+from shop.infrastructure.db.notification_store import (
+    SqlNotificationReadModel,
+    SqlNotificationStore,
+)
 from shop.infrastructure.db.order_read_model import SqlInventoryReadModel, SqlOrderReadModel
 from shop.infrastructure.db.unit_of_work import SqlUnitOfWorkFactory
+from shop.infrastructure.events.dead_letters import (
+    DeadLetterStore,
+    RedisDeadLetters,
+    SqlDeadLetters,
+)
+from shop.infrastructure.events.delivery import ConsumerPolicy
 from shop.infrastructure.events.leader_lock import AlwaysLeader, LeaderLock, RedisLeaderLock
+from shop.infrastructure.events.outbox_consumers import OutboxConsumerRuntime
 from shop.infrastructure.events.publishers import (
     EventPublisher,
     InProcessEventPublisher,
     RedisStreamPublisher,
 )
 from shop.infrastructure.events.relay import OutboxRelay
+from shop.infrastructure.events.relay_wake import RedisRelayWake
+from shop.infrastructure.events.stream_consumers import StreamConsumerRuntime
+from shop.infrastructure.notifications.mailers import EmlFileMailer, SmtpMailer, SmtpServer
+from shop.infrastructure.notifications.templates import JinjaEmailTemplates
 from shop.infrastructure.payments.fake import (
     FakePaymentGateway,
     InMemoryChargeStore,
@@ -76,9 +94,49 @@ def product_cache(
                             ttl_seconds=settings.near_cache_seconds)
 
 
-def event_publisher(settings: Settings, redis: Redis | None) -> EventPublisher:
+def mailer(settings: Settings) -> SmtpMailer | EmlFileMailer:
+    """SHOP_SMTP_URL: that server. Unset (on any profile): `.eml` files under the data dir."""
+    if settings.smtp_url:
+        return SmtpMailer(SmtpServer.parse(settings.smtp_url), settings.mail_from,
+                          settings.mail_timeout_seconds)
+    return EmlFileMailer(settings.mail_dir, settings.mail_from)
+
+
+def delivery_policy(settings: Settings) -> DeliveryPolicy:
+    return DeliveryPolicy(max_attempts=settings.mail_max_attempts,
+                          retry_seconds=settings.mail_retry_seconds,
+                          send_timeout_seconds=settings.mail_timeout_seconds)
+
+
+def dead_letter_store(settings: Settings, redis: Redis | None,
+                      engine: AsyncEngine) -> DeadLetterStore:
     if redis is None:
-        return InProcessEventPublisher()
+        return SqlDeadLetters(engine)
+    return RedisDeadLetters(redis, settings.events_stream)
+
+
+def consumer_runtime(
+    settings: Settings,
+    redis: Redis | None,
+    engine: AsyncEngine,
+    consumers: tuple[EventConsumer, ...],
+    dead_letters: DeadLetterStore,
+) -> OutboxConsumerRuntime | StreamConsumerRuntime:
+    """Redis: consumer groups, run by `shop worker`. Embedded: from the outbox, in-process."""
+    policy = ConsumerPolicy.of(settings)
+    if redis is None:
+        return OutboxConsumerRuntime(engine, consumers, dead_letters, policy)
+    assert isinstance(dead_letters, RedisDeadLetters)
+    return StreamConsumerRuntime(redis, settings.events_stream, consumers, dead_letters, policy)
+
+
+def event_publisher(
+    settings: Settings, redis: Redis | None,
+    consumers: OutboxConsumerRuntime | StreamConsumerRuntime,
+) -> EventPublisher:
+    if isinstance(consumers, OutboxConsumerRuntime):
+        return InProcessEventPublisher(wake=[consumers.wake])
+    assert redis is not None
     return RedisStreamPublisher(redis, settings.events_stream, maxlen=EVENTS_STREAM_MAXLEN)
 
 
@@ -86,6 +144,13 @@ def relay_lock(settings: Settings, redis: Redis | None) -> LeaderLock:
     if redis is None:
         return AlwaysLeader()
     return RedisLeaderLock(redis, f"{settings.redis_prefix}outbox:relay-leader")
+
+
+def relay_wake(settings: Settings, redis: Redis | None) -> RedisRelayWake | None:
+    """With Redis, a commit in any process wakes the relay's leader; embedded, there is one."""
+    if redis is None:
+        return None
+    return RedisRelayWake(redis, f"{settings.redis_prefix}outbox:wake")
 
 
 def login_throttle(
@@ -116,12 +181,6 @@ def summary_policy(settings: Settings) -> SummaryPolicy:
                          cache_seconds=settings.analytics_cache_seconds)
 
 
-def password_reset_notifier(settings: Settings) -> EmlFilePasswordResetNotifier:
-    """Interim: reset emails as `.eml` files in `<data_dir>/mail` until the notification
-    service's Mailer (SMTP when SHOP_SMTP_URL is set) takes this port over."""
-    return EmlFilePasswordResetNotifier(settings.data_dir / "mail", settings.mail_from)
-
-
 def realtime_notifier(settings: Settings) -> ChannelsRealtimeNotifier:
     """One per runtime: every app built on the runtime attaches its feeds plugin to it."""
     return ChannelsRealtimeNotifier(ChannelNames(settings.redis_prefix))
@@ -149,8 +208,6 @@ class Container(containers.DeclarativeContainer):
     analytics_read_model = providers.Singleton(SqlAnalyticsReadModel, engine)
     """Also the `ProductSalesHistory` (daily units per product) that forecasts read."""
     projection_store = providers.Singleton(SqlProjectionStore, engine, clock)
-    sales_projection = providers.Singleton(SalesProjection, projection_store)
-    product_stock_projection = providers.Singleton(ProductStockProjection, projection_store)
     rebuild_analytics = providers.Singleton(RebuildAnalytics, providers.Singleton(
         SqlProjectionRebuilder, engine))
     summary_policy = providers.Singleton(summary_policy, settings)
@@ -159,11 +216,34 @@ class Container(containers.DeclarativeContainer):
     token_service = providers.Singleton(build_token_service, settings, clock)
     login_throttle = providers.Singleton(login_throttle, settings, redis)
     token_policy = providers.Singleton(token_policy, settings)
-    password_reset_notifier = providers.Singleton(password_reset_notifier, settings)
     account_status = providers.Singleton(
         SqlAccountStatus, engine, ttl_seconds=settings.provided.account_status_cache_seconds)
 
-    event_publisher = providers.Singleton(event_publisher, settings, redis)
+    notification_store = providers.Singleton(SqlNotificationStore, engine)
+    notification_read_model = providers.Singleton(SqlNotificationReadModel, engine)
+    recipients = providers.Singleton(SqlRecipients, engine)
+    mailer = providers.Singleton(mailer, settings)
+    notification_sender = providers.Singleton(
+        NotificationSender, notification_store, providers.Singleton(JinjaEmailTemplates), mailer,
+        clock, providers.Singleton(delivery_policy, settings))
+    # The customers context's PasswordResetNotifier: a `password_reset` notification, sent
+    # through the same Mailer (SMTP, or `.eml` files under the data directory).
+    password_reset_notifier = providers.Singleton(PasswordResetMailer, notification_sender,
+                                                  recipients, clock)
+
+    consumers = providers.Singleton(
+        build_consumers,
+        notification_sender=notification_sender,
+        recipients=recipients,
+        order_read_model=order_read_model,
+        catalog_read_model=catalog_read_model,
+        low_stock_threshold=settings.provided.low_stock_threshold,
+        projection_store=projection_store,
+    )
+    dead_letters = providers.Singleton(dead_letter_store, settings, redis, engine)
+    consumer_runtime = providers.Singleton(consumer_runtime, settings, redis, engine, consumers,
+                                           dead_letters)
+    event_publisher = providers.Singleton(event_publisher, settings, redis, consumer_runtime)
     relay_lock = providers.Singleton(relay_lock, settings, redis)
     outbox_relay = providers.Singleton(
         OutboxRelay,
@@ -172,6 +252,7 @@ class Container(containers.DeclarativeContainer):
         relay_lock,
         batch_size=settings.provided.outbox_batch_size,
         poll_seconds=settings.provided.outbox_poll_seconds,
+        cross_process_wake=providers.Singleton(relay_wake, settings, redis),
     )
     realtime_notifier = providers.Singleton(realtime_notifier, settings)
 
@@ -193,6 +274,7 @@ class Container(containers.DeclarativeContainer):
         payment_timeout_seconds=settings.provided.payment_timeout_seconds,
         analytics_read_model=analytics_read_model,
         summary_policy=summary_policy,
+        notification_read_model=notification_read_model,
         clock=clock,
         realtime_notifier=realtime_notifier,
         # A commit wakes the relay, so events leave the outbox without waiting for its poll.

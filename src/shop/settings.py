@@ -48,6 +48,30 @@ class Settings:
     outbox_poll_seconds: float = 0.5
     outbox_batch_size: int = 200
 
+    consumer_max_deliveries: int = 5
+    """Deliveries of one event to a failing consumer before it becomes a dead letter."""
+    consumer_claim_idle_seconds: float = 30.0
+    """With Redis: an event left pending this long (its worker died, or its handler failed)
+    is claimed by another worker and retried."""
+    consumer_batch_size: int = 50
+    consumer_block_seconds: float = 2.0
+    """With Redis: how long one read of the stream waits for new events."""
+    consumer_retry_seconds: float = 0.5
+    """Embedded: the first pause before a failing consumer is retried (it doubles)."""
+    consumer_poll_seconds: float = 1.0
+    """Embedded: how often consumers look for events committed by another process."""
+
+    smtp_url: str | None = None
+    """`smtp://user:pass@host:587?starttls=true` (or `smtps://`); unset: emails are written
+    as `.eml` files into `<data_dir>/mail`."""
+    mail_from: str = "shop@localhost"
+    """The From address of every email the shop sends."""
+    mail_max_attempts: int = 3
+    """Attempts to hand one email to the SMTP server before its notification is `failed`."""
+    mail_retry_seconds: float = 1.0
+    """Pause after the first failed attempt; it doubles after each one."""
+    mail_timeout_seconds: float = 30.0
+
     jwt_secret: str | None = None
     """HS256 signing secret (>= 32 chars); unset: generated once per data directory."""
     jwt_algorithm: str = "HS256"
@@ -61,8 +85,6 @@ class Settings:
     """How long a process trusts its last look at an account's status: a disabled
     account's access tokens (and open `/ws/orders` feeds) stop working at most this
     long after it was disabled."""
-    mail_from: str = "shop@localhost"
-    """The sender of the emails the shop sends."""
     login_window_seconds: int = 900
     login_max_failures_per_account: int = 5
     login_max_failures_per_client: int = 50
@@ -81,7 +103,8 @@ class Settings:
     (4408). 0 turns pings off."""
 
     low_stock_threshold: int = 5
-    """A product with this many units or fewer is low on stock (analytics, notifications)."""
+    """A product with this many units or fewer is low on stock (analytics); admins are
+    emailed when a product's stock falls from above it to at or below it."""
     analytics_cache_seconds: float = 0.5
     """How long one process reuses an analytics summary per window (0 turns it off)."""
     cors_origins: str = ""
@@ -103,6 +126,11 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'shop.db').as_posix()}"
+
+    @property
+    def mail_dir(self) -> Path:
+        """Where emails are written when no SMTP server is configured."""
+        return self.data_dir / "mail"
 
     @property
     def is_embedded_database(self) -> bool:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import email
+import email.policy
 import re
 from collections.abc import AsyncIterator
-from email.message import Message
+from email.message import EmailMessage
 from pathlib import Path
 
 import httpx
@@ -50,16 +51,21 @@ async def refresh(shop: ShopClient, refresh_token: str) -> httpx.Response:
     return await shop.client.post(f"{AUTH}/refresh", json={"refresh_token": refresh_token})
 
 
-def reset_emails(settings: Settings) -> list[Message]:
+def reset_emails(settings: Settings) -> list[EmailMessage]:
+    """The password-reset emails among the `.eml` files (welcome emails are there too)."""
     folder = settings.data_dir / "mail"
-    return [email.message_from_bytes(path.read_bytes()) for path in sorted(folder.glob("*.eml"))]
+    messages = [email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+                for path in sorted(folder.glob("*.eml"))]
+    return [m for m in messages
+            if isinstance(m, EmailMessage) and m["Subject"] == "Reset your shop password"]
 
 
-def token_in(message: Message) -> str:
-    body = message.get_payload(decode=True)
-    assert isinstance(body, bytes)
-    found = re.search(r"Your reset token: (\S+)", body.decode())
-    assert found, body
+def token_in(message: EmailMessage) -> str:
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    text = body.get_content()
+    found = re.search(r"Your reset token: (\S+)", text)
+    assert found, text
     return found.group(1)
 
 

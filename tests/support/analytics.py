@@ -26,8 +26,9 @@ async def committed_events(engine: AsyncEngine) -> list[ReceivedEvent]:
 
 
 def analytics_consumers(runtime: ShopRuntime) -> list[EventConsumer]:
-    container = runtime.container
-    return [container.sales_projection(), container.product_stock_projection()]
+    """The analytics projections of the runtime's table of consumers."""
+    return [consumer for consumer in runtime.container.consumers()
+            if consumer.name.startswith("analytics-")]
 
 
 async def deliver(runtime: ShopRuntime, events: list[ReceivedEvent]) -> None:

@@ -42,6 +42,7 @@ from shop.application.customers.views import AccessToken, CustomerView
 from shop.application.inventory.ports import StockRepository
 from shop.application.inventory.views import StockView
 from shop.application.messagebus import AfterCommitHook, MessageBus
+from shop.application.notifications.ports import NotificationCriteria
 from shop.application.ordering.ports import (
     Charge,
     IdempotencyRecord,
@@ -59,6 +60,7 @@ from shop.domain.customers.customer import Customer
 from shop.domain.customers.errors import EmailTaken
 from shop.domain.customers.values import EmailAddress
 from shop.domain.inventory.stock import MAX_STOCK, Stock
+from shop.domain.notifications.notification import Notification
 from shop.domain.ordering.errors import PaymentDeclined, PaymentUnavailable
 from shop.domain.ordering.order import Order, OrderStatus, PaymentStatus
 from shop.domain.shared.errors import ConcurrentModification, Unauthenticated
@@ -930,6 +932,17 @@ class FakeInventoryReadModel:
 # --------------------------------------------------------------------------- analytics
 
 
+class FakeNotificationReadModel:
+    """No notifications: the NotificationService is a consumer, which the unit bus never runs.
+
+    Its records are tested against SQL (tests/integration); this lets the bus be built.
+    """
+
+    async def notifications(self, criteria: NotificationCriteria,
+                            page: Page) -> PageOf[Notification]:
+        return PageOf(items=[], total=0, limit=page.limit, offset=page.offset)
+
+
 class FakeAnalyticsReadModel:
     """Empty projections: no event consumer runs in the unit suite, so nothing is projected.
 
@@ -1052,6 +1065,7 @@ def build_fake_shop(
         payment_gateway=the_gateway,
         payment_timeout_seconds=payment_timeout_seconds,
         analytics_read_model=FakeAnalyticsReadModel(),
+        notification_read_model=FakeNotificationReadModel(),
         password_reset_notifier=reset_notifier,
         account_status=account_status,
         realtime_notifier=notifier,

@@ -68,6 +68,9 @@ from shop.application.inventory.handlers import AdjustStockHandler, SetStockHand
 from shop.application.inventory.ports import InventoryReadModel
 from shop.application.inventory.query_handlers import GetStockHandler
 from shop.application.messagebus import AfterCommitHook, EventHandler, MessageBus
+from shop.application.notifications.ports import NotificationReadModel
+from shop.application.notifications.queries import ListNotifications
+from shop.application.notifications.query_handlers import ListNotificationsHandler
 from shop.application.ordering import commands as ordering_commands
 from shop.application.ordering import queries as ordering_queries
 from shop.application.ordering.lifecycle import CancelOrderHandler, ShipOrderHandler
@@ -104,6 +107,7 @@ def build_message_bus(
     payment_gateway: PaymentGateway,
     payment_timeout_seconds: float,
     analytics_read_model: AnalyticsReadModel,
+    notification_read_model: NotificationReadModel,
     clock: Clock,
     summary_policy: SummaryPolicy | None = None,
     realtime_notifier: RealtimeNotifier,
@@ -165,6 +169,7 @@ def build_message_bus(
             ordering_queries.ListOrders: ListOrdersHandler(order_read_model),
             inventory_queries.GetStock: GetStockHandler(inventory_read_model),
             GetSalesSummary: GetSalesSummaryHandler(analytics_read_model, clock, summary_policy),
+            ListNotifications: ListNotificationsHandler(notification_read_model),
         },
         event_handlers=_merged({
             ProductUpdated: [invalidate.on_product_changed],

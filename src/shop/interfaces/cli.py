@@ -1,4 +1,4 @@
-"""The `shop` command: serve, worker, migrate, seed-demo, create-admin, analytics rebuild.
+"""The `shop` command: serve, worker, migrate, seed-demo, create-admin, analytics, events.
 
 Settings come from `SHOP_*` variables (see `shop.settings.Settings`); flags
 only cover what differs per invocation (host, port, workers).
@@ -17,6 +17,9 @@ from collections.abc import Sequence
 from shop.application.customers.commands import EnsureAdmin
 from shop.bootstrap import bootstrap, build_runtime
 from shop.domain.shared.errors import DomainError
+from shop.infrastructure.events.dead_letters import UnknownDeadLetter, replay_dead_letter
+from shop.infrastructure.events.delivery import describe
+from shop.infrastructure.events.received import format_occurred_at
 from shop.interfaces.analytics_rebuild import rebuild_analytics
 from shop.interfaces.demo_catalog import seed_demo_catalog
 from shop.settings import Settings
@@ -31,7 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port to bind (default 8000)")
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
 
-    commands.add_parser("worker", help="run the outbox relay and event consumers")
+    commands.add_parser("worker", help="run the event consumers, the outbox relay and order "
+                                       "recovery (with Redis; start as many as you like)")
     commands.add_parser("migrate", help="bring the database schema up to date")
     commands.add_parser("seed-demo", help="load a demo catalog into an empty shop")
 
@@ -43,6 +47,15 @@ def _parser() -> argparse.ArgumentParser:
                                                   metavar="ACTION")
     analytics_commands.add_parser(
         "rebuild", help="recompute every analytics projection from the orders and stock")
+    events = commands.add_parser("events", help="events that a consumer gave up on")
+    events_commands = events.add_subparsers(dest="events_command", required=True,
+                                            metavar="SUBCOMMAND")
+    letters = events_commands.add_parser("dead-letters", help="list the dead letters, oldest "
+                                                              "first")
+    letters.add_argument("--limit", type=int, default=100, help="at most this many (100)")
+    replay = events_commands.add_parser("replay", help="hand a dead letter to its consumer "
+                                                       "again; removed once it succeeds")
+    replay.add_argument("id", help="the dead letter's id, as `shop events dead-letters` shows")
     return parser
 
 
@@ -61,6 +74,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_create_admin(settings, args.email))
     if args.command == "analytics":
         return asyncio.run(rebuild_analytics(settings))
+    if args.command == "events":
+        if args.events_command == "dead-letters":
+            return asyncio.run(_dead_letters(settings, args.limit))
+        return asyncio.run(_replay(settings, args.id))
     raise AssertionError(f"unhandled command {args.command}")  # argparse refuses others
 
 
@@ -126,23 +143,58 @@ WORKER_RECOVERY_SECONDS = 30.0
 
 
 async def _worker(settings: Settings) -> int:
-    """Relay the outbox and settle stuck orders until SIGINT/SIGTERM.
+    """Run the event consumers, relay the outbox and settle stuck orders until SIGINT/SIGTERM.
 
-    Several workers can run: the relay's lead is shared through Redis, and
-    settling an order is idempotent.
+    Several workers can run: they share each consumer group's events, the
+    relay's lead is shared through Redis, and settling an order is idempotent.
     """
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     async with bootstrap(settings) as runtime:
-        print("shop: worker running (outbox relay, order recovery); Ctrl-C to stop",
-              file=sys.stderr)
+        await runtime.start_consuming()
+        names = ", ".join(c.name for c in runtime.container.consumers()) or "none"
+        print(f"shop: worker running (consumers: {names}; outbox relay, order recovery); "
+              "Ctrl-C to stop", file=sys.stderr)
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), WORKER_RECOVERY_SECONDS)
             if not stop.is_set():
                 await runtime.settle_pending_orders()
+    return 0
+
+
+async def _dead_letters(settings: Settings, limit: int) -> int:
+    runtime = build_runtime(settings)
+    try:
+        letters = await runtime.container.dead_letters().oldest(limit)
+    finally:
+        await runtime.stop()
+    if not letters:
+        print("shop: no dead letters")
+    for letter in letters:
+        print(f"{letter.id}  {format_occurred_at(letter.failed_at)}  {letter.consumer}  "
+              f"{letter.event.type} {letter.event.id}  after {letter.deliveries} deliveries: "
+              f"{letter.error}")
+    return 0
+
+
+async def _replay(settings: Settings, letter_id: str) -> int:
+    """Run the letter's consumer on it in this process; the worker need not be running."""
+    runtime = build_runtime(settings)
+    try:
+        letter = await replay_dead_letter(runtime.container.dead_letters(),
+                                          runtime.container.consumers(), letter_id)
+    except UnknownDeadLetter as error:
+        print(f"shop: {error}", file=sys.stderr)
+        return 2
+    except Exception as error:
+        print(f"shop: {letter_id} failed again and is kept: {describe(error)}", file=sys.stderr)
+        return 1
+    finally:
+        await runtime.stop()
+    print(f"shop: replayed {letter.event.type} {letter.event.id} to {letter.consumer}")
     return 0
 
 

@@ -70,17 +70,39 @@ async def fetch_unpublished(conn: AsyncConnection, limit: int) -> list[OutboxMes
         .order_by(outbox.c.id)
         .limit(limit)
     )
-    return [
-        OutboxMessage(
-            position=row.id,
-            event_id=row.event_id,
-            event_type=row.event_type,
-            aggregate_id=row.aggregate_id,
-            occurred_at=row.occurred_at,
-            data_json=row.payload,
-        )
-        for row in rows
-    ]
+    return [_message(row) for row in rows]
+
+
+async def fetch_after(conn: AsyncConnection, position: int, limit: int) -> list[OutboxMessage]:
+    """Committed events past `position`, in commit order (the embedded consumers' read)."""
+    rows = await conn.execute(
+        sa.select(outbox).where(outbox.c.id > position).order_by(outbox.c.id).limit(limit)
+    )
+    return [_message(row) for row in rows]
+
+
+async def last_position(conn: AsyncConnection) -> int:
+    return int(await conn.scalar(sa.select(sa.func.coalesce(sa.func.max(outbox.c.id), 0))) or 0)
+
+
+async def oldest_unpublished_at(conn: AsyncConnection) -> datetime | None:
+    """When the oldest event still waiting for the relay occurred (None when none waits)."""
+    value: datetime | None = await conn.scalar(
+        sa.select(outbox.c.occurred_at).where(outbox.c.published_at.is_(None))
+        .order_by(outbox.c.id).limit(1)
+    )
+    return value
+
+
+def _message(row: sa.Row[Any]) -> OutboxMessage:
+    return OutboxMessage(
+        position=row.id,
+        event_id=row.event_id,
+        event_type=row.event_type,
+        aggregate_id=row.aggregate_id,
+        occurred_at=row.occurred_at,
+        data_json=row.payload,
+    )
 
 
 async def mark_published(

@@ -255,3 +255,51 @@ analytics_product_stock = sa.Table(
     sa.Column("stock_version", sa.Integer(), nullable=False),
     sa.Index("ix_analytics_product_stock_stock", "stock"),
 )
+
+consumer_positions = sa.Table(
+    "consumer_positions",
+    metadata,
+    # Embedded default: how far in the outbox each event consumer has read, so what was
+    # committed but not yet consumed is consumed after a restart.
+    sa.Column("consumer", sa.String(100), primary_key=True),
+    sa.Column("position", sa.BigInteger(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+dead_letters = sa.Table(
+    "dead_letters",
+    metadata,
+    # Embedded default: events a consumer gave up on (with Redis: the `<stream>:dead` stream).
+    # The event's fields are kept as text, exactly as they would be on the stream.
+    sa.Column("id", big_int_pk(), primary_key=True, autoincrement=True),
+    sa.Column("consumer", sa.String(100), nullable=False),
+    sa.Column("event_type", sa.String(100), nullable=False),
+    sa.Column("event_id", sa.String(64), nullable=False),
+    sa.Column("occurred_at", sa.String(40), nullable=False),
+    sa.Column("payload", sa.UnicodeText(), nullable=False),
+    sa.Column("error", sa.UnicodeText(), nullable=False),
+    sa.Column("deliveries", sa.Integer(), nullable=False),
+    sa.Column("failed_at", UTCDateTime(), nullable=False),
+)
+
+notifications = sa.Table(
+    "notifications",
+    metadata,
+    # The id is derived from (event, kind, recipient): the primary key is what makes one
+    # event yield at most one notification of a kind per recipient, across processes.
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("recipient", sa.Unicode(254), nullable=False),
+    sa.Column("customer_id", sa.Uuid(), nullable=True),
+    sa.Column("subject", sa.Unicode(300), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer(), nullable=False),
+    sa.Column("event_id", sa.Uuid(), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("sent_at", UTCDateTime(), nullable=True),
+    sa.Column("error", sa.UnicodeText(), nullable=True),
+    # Who may send it now: set while one process sends, so a concurrent delivery waits.
+    sa.Column("leased_until", UTCDateTime(), nullable=True),
+    sa.Index("ix_notifications_created_at", "created_at"),
+    sa.Index("ix_notifications_customer", "customer_id", "created_at"),
+)

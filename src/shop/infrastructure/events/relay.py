@@ -17,9 +17,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop.domain.shared.events import DomainEvent
 from shop.infrastructure.db.engine import write_transaction
-from shop.infrastructure.db.outbox import fetch_unpublished, mark_published
+from shop.infrastructure.db.outbox import (
+    fetch_unpublished,
+    mark_published,
+    oldest_unpublished_at,
+)
 from shop.infrastructure.events.leader_lock import LeaderLock
 from shop.infrastructure.events.publishers import EventPublisher
+from shop.infrastructure.events.relay_wake import RelayWake
+from shop.infrastructure.observability.metrics import OUTBOX_OLDEST_UNPUBLISHED_AGE_SECONDS
 
 log = logging.getLogger("shop.outbox")
 
@@ -36,6 +42,7 @@ class OutboxRelay:
         *,
         batch_size: int = 200,
         poll_seconds: float = 0.5,
+        cross_process_wake: RelayWake | None = None,
     ) -> None:
         self._engine = engine
         self._publisher = publisher
@@ -43,18 +50,24 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
         self._wake = asyncio.Event()
+        self._cross_process_wake = cross_process_wake
+        self._committed_here = False
         self._task: asyncio.Task[None] | None = None
+        self._listener: asyncio.Task[None] | None = None
         self._stopping = False
         self._failures = 0
 
     def wake(self, _events: Sequence[DomainEvent] = ()) -> None:
-        """Called after a commit so new events leave at once instead of at the next poll."""
+        """Called after a commit so new events leave at once instead of at the next poll
+        (if another process leads, this one tells it on its next pass)."""
+        self._committed_here = True
         self._wake.set()
 
     async def relay_once(self) -> int:
         """Publish one batch of pending events; returns how many went out."""
         async with self._engine.connect() as conn:
             messages = await fetch_unpublished(conn, self._batch_size)
+        self._observe_oldest(messages[0].occurred_at if messages else None)
         if not messages:
             return 0
         await self._publisher.publish(messages)
@@ -69,14 +82,32 @@ class OutboxRelay:
             total += sent
         return total
 
+    @staticmethod
+    def _observe_oldest(oldest: datetime | None) -> None:
+        age = 0.0 if oldest is None else (datetime.now(UTC) - oldest).total_seconds()
+        OUTBOX_OLDEST_UNPUBLISHED_AGE_SECONDS.set(max(0.0, age))
+
+    async def observe_backlog(self) -> None:
+        """Measure the oldest unpublished row's age (a non-leader's view of the relay)."""
+        async with self._engine.connect() as conn:
+            self._observe_oldest(await oldest_unpublished_at(conn))
+
     async def start(self) -> None:
         if self._task is None:
             self._stopping = False
             self._task = asyncio.create_task(self._run(), name="outbox-relay")
+        if self._cross_process_wake is not None and self._listener is None:
+            self._listener = asyncio.create_task(self._cross_process_wake.listen(self._wake.set),
+                                                 name="outbox-relay-wake")
 
     async def stop(self) -> None:
         """Let the current pass finish (cancelling mid-statement can wedge a driver),
         publish what is pending, and give up the lead."""
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+            self._listener = None
         if self._task is None:
             return
         self._stopping = True
@@ -97,6 +128,11 @@ class OutboxRelay:
             log.warning("outbox not drained at shutdown (the next relay will publish it): %s",
                         error)
 
+    async def _tell_the_leader(self, committed_here: bool) -> None:
+        if committed_here and self._cross_process_wake is not None:
+            await self._cross_process_wake.announce()
+        await self.observe_backlog()
+
     async def _stopped(self) -> None:
         while not self._stopping:
             self._wake.clear()
@@ -106,10 +142,13 @@ class OutboxRelay:
         while not self._stopping:
             delay = self._poll_seconds
             self._wake.clear()  # before the pass: a commit during it wakes the next one
+            committed_here, self._committed_here = self._committed_here, False
             try:
                 if await self._lock.hold():
                     while await self.relay_once() == self._batch_size:
                         pass
+                else:
+                    await self._tell_the_leader(committed_here)
                 if self._failures:
                     log.info("outbox relay recovered after %d failed attempts", self._failures)
                 self._failures = 0

@@ -69,6 +69,54 @@ WS_DELIVERY_SECONDS = Histogram(
 )
 
 
+EVENTS_CONSUMED = Counter(
+    "shop_events_consumed_total",
+    "Events a consumer handled (its effect committed) and acknowledged, by consumer.",
+    ("consumer",),
+)
+
+EVENTS_FAILED = Counter(
+    "shop_events_failed_total",
+    "Deliveries a consumer's handler raised on (each is retried or dead-lettered), "
+    "by consumer.",
+    ("consumer",),
+)
+
+EVENTS_DEAD_LETTERED = Counter(
+    "shop_events_dead_lettered_total",
+    "Events a consumer gave up on after its retry budget (kept for `shop events replay`), "
+    "by consumer.",
+    ("consumer",),
+)
+
+EVENT_HANDLED_DELAY_SECONDS = Histogram(
+    "shop_event_commit_to_handled_seconds",
+    "Time from an event's occurrence (in its committing transaction) to its consumer having "
+    "handled it, by consumer.",
+    ("consumer",),
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+             30.0, 60.0),
+)
+
+CONSUMER_GROUP_LAG = Gauge(
+    "shop_consumer_group_lag",
+    "Stream entries not yet delivered to a consumer's group (Redis `XINFO GROUPS` lag), "
+    "by consumer.",
+    ("consumer",),
+)
+
+CONSUMER_GROUP_PENDING = Gauge(
+    "shop_consumer_group_pending",
+    "Entries delivered to a consumer's group and not yet acknowledged, by consumer.",
+    ("consumer",),
+)
+
+OUTBOX_OLDEST_UNPUBLISHED_AGE_SECONDS = Gauge(
+    "shop_outbox_oldest_unpublished_age_seconds",
+    "Age of the oldest committed event the outbox relay has not published yet (0 when none).",
+)
+
+
 EXPOSITION_CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 

@@ -26,6 +26,7 @@ from shop.interfaces.http.controllers import (
     HealthController,
     InventoryController,
     MetricsController,
+    NotificationController,
     OrderController,
     ProductController,
 )
@@ -85,6 +86,7 @@ def _route_handlers(settings: Settings) -> list[ControllerRouterHandler]:
         InventoryController,
         OrderController,
         AnalyticsController,
+        NotificationController,
         swagger_assets_router(),
     ]
     if settings.metrics_enabled:

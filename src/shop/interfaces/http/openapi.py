@@ -57,6 +57,11 @@ fraction digits. Lists answer `{items, total, limit, offset}` and take
 are refused. Errors are RFC 9457 `application/problem+json` objects
 (`type`, `title`, `status`, `detail`, plus `errors` on validation failures).
 Every response carries `X-Request-ID`, echoing the client's when it sent one.
+
+Request bodies must be sent as `Content-Type: application/json` (or an
+`application/*+json` type), UTF-8: anything else answers 415. Text with a NUL
+character or a lone surrogate is refused (400) wherever it appears. A 503
+means the database or Redis is unavailable: retry after `Retry-After`.
 """
 
 

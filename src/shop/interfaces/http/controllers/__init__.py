@@ -7,6 +7,7 @@ from shop.interfaces.http.controllers.customers import CustomerController
 from shop.interfaces.http.controllers.health import HealthController
 from shop.interfaces.http.controllers.inventory import InventoryController
 from shop.interfaces.http.controllers.metrics import MetricsController
+from shop.interfaces.http.controllers.notifications import NotificationController
 from shop.interfaces.http.controllers.orders import OrderController
 from shop.interfaces.http.controllers.products import ProductController
 
@@ -18,6 +19,7 @@ __all__ = [
     "HealthController",
     "InventoryController",
     "MetricsController",
+    "NotificationController",
     "OrderController",
     "ProductController",
 ]

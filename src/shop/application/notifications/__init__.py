@@ -1,0 +1,1 @@
+"""The NotificationService: emails customers and admins about what happened in the shop."""

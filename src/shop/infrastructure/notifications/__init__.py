@@ -1,0 +1,1 @@
+"""The NotificationService's adapters: email templates and mailers (SMTP, .eml files)."""
