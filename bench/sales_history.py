@@ -24,6 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from shop.domain.catalog.names import search_key
 from shop.infrastructure.db.engine import async_url
 from shop.infrastructure.db.schema import (
     categories,
@@ -58,7 +59,8 @@ def _product_rows(count: int, category_id: uuid.UUID, now: datetime,
         name = f"{WORDS[index % len(WORDS)]} {THINGS[(index // len(WORDS)) % len(THINGS)]}"
         if index >= len(WORDS) * len(THINGS):
             name = f"{name} {index // (len(WORDS) * len(THINGS)) + 1}"
-        rows.append({"id": uuid.uuid4(), "name": name, "description": f"A {name.lower()}.",
+        rows.append({"id": uuid.uuid4(), "name": name, "name_key": search_key(name),
+                     "description": f"A {name.lower()}.",
                      "price_minor": rng.choice((499, 1250, 1999, 2999, 4500, 5999, 8900, 12900)),
                      "currency": "USD", "category_id": category_id, "sku": f"SKU-{index:05d}",
                      "version": 1, "created_at": now, "updated_at": now, "deleted_at": None})

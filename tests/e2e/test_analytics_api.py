@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -228,3 +229,18 @@ async def test_the_openapi_document_describes_the_window_formats(shop: ShopClien
     assert {"400", "401", "403"} <= set(operation["responses"])
 
 
+
+
+async def test_the_dashboard_page_and_its_chart_library_are_served_locally(
+    shop: ShopClient,
+) -> None:
+    page = await shop.client.get("/dashboard")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    scripts = re.findall(r'<script src="([^"]+)"', page.text)
+    assert scripts == ["/static/dashboard/chart.umd.min.js", "/static/dashboard/dashboard.js"]
+    assert "http" not in " ".join(re.findall(r'(?:src|href)="([^"]+)"', page.text))
+    for asset in (*scripts, "/static/dashboard/dashboard.css"):
+        assert (await shop.client.get(asset)).status_code == 200, asset
+    chart = await shop.client.get("/static/dashboard/chart.umd.min.js")
+    assert "Chart.js v4.6.1" in chart.text[:200]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop.application.consumers import EventConsumer, ReceivedEvent
@@ -14,6 +16,7 @@ from shop.infrastructure.db.analytics_rebuild import PROJECTION_TABLES
 from shop.infrastructure.db.schema import analytics_product_stock, outbox
 
 AMOUNT_COLUMNS = {"revenue_minor", "orders", "units"}
+RACE_RETRIES = 5
 
 
 async def committed_events(engine: AsyncEngine) -> list[ReceivedEvent]:
@@ -32,11 +35,27 @@ def analytics_consumers(runtime: ShopRuntime) -> list[EventConsumer]:
 
 
 async def deliver(runtime: ShopRuntime, events: list[ReceivedEvent]) -> None:
-    """Hand events to the analytics consumers the way the consumer runtime does."""
+    """Hand events to the analytics consumers the way the consumer runtime does.
+
+    The runtime may be delivering the same events at the same moment (the
+    embedded one runs in-process): the loser of a race on the processed-events
+    record fails and, like any redelivery, is tried again and then skipped.
+    """
     for event in events:
         for consumer in analytics_consumers(runtime):
             if event.type in consumer.event_types:
-                await consumer.handle(event)
+                await _handle_once(consumer, event)
+
+
+async def _handle_once(consumer: EventConsumer, event: ReceivedEvent) -> None:
+    for attempt in range(RACE_RETRIES):
+        try:
+            await consumer.handle(event)
+            return
+        except (IntegrityError, OperationalError):
+            if attempt == RACE_RETRIES - 1:
+                raise
+            await asyncio.sleep(0.05)
 
 
 async def deliver_outbox(runtime: ShopRuntime) -> None:

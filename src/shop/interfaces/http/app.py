@@ -30,6 +30,7 @@ from shop.interfaces.http.controllers import (
     OrderController,
     ProductController,
 )
+from shop.interfaces.http.controllers.dashboard import dashboard_assets_router, dashboard_page
 from shop.interfaces.http.dependencies import provide_page
 from shop.interfaces.http.edge import well_formed_request
 from shop.interfaces.http.middleware import RequestContextMiddleware
@@ -86,6 +87,8 @@ def _route_handlers(settings: Settings) -> list[ControllerRouterHandler]:
         InventoryController,
         OrderController,
         AnalyticsController,
+        dashboard_page,
+        dashboard_assets_router(),
         NotificationController,
         swagger_assets_router(),
     ]
