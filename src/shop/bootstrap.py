@@ -61,7 +61,7 @@ class ShopRuntime:
         self.consumers: OutboxConsumerRuntime | StreamConsumerRuntime = (
             container.consumer_runtime())
         cache = container.product_cache()
-        self._background: list[BackgroundService] = [self.relay]
+        self._background: list[BackgroundService] = [container.process_monitor(), self.relay]
         if isinstance(cache, NearProductCache):
             self._background.append(cache)
         if isinstance(self.consumers, OutboxConsumerRuntime):

@@ -65,6 +65,7 @@ from shop.infrastructure.events.relay_wake import RedisRelayWake
 from shop.infrastructure.events.stream_consumers import StreamConsumerRuntime
 from shop.infrastructure.notifications.mailers import EmlFileMailer, SmtpMailer, SmtpServer
 from shop.infrastructure.notifications.templates import JinjaEmailTemplates
+from shop.infrastructure.observability.process_monitor import ProcessMonitor
 from shop.infrastructure.payments.fake import (
     FakePaymentGateway,
     InMemoryChargeStore,
@@ -244,6 +245,12 @@ class Container(containers.DeclarativeContainer):
         batch_size=settings.provided.outbox_batch_size,
         poll_seconds=settings.provided.outbox_poll_seconds,
         cross_process_wake=providers.Singleton(relay_wake, settings, redis),
+    )
+
+    process_monitor = providers.Singleton(
+        ProcessMonitor,
+        memory_warn_mb=settings.provided.memory_warn_mb,
+        metrics_dir=settings.provided.metrics_dir,
     )
 
     bus = providers.Singleton(

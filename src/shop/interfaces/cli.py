@@ -10,9 +10,14 @@ import argparse
 import asyncio
 import contextlib
 import getpass
+import multiprocessing
+import os
+import shutil
 import signal
 import sys
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 
 from shop.application.customers.commands import EnsureAdmin
 from shop.bootstrap import bootstrap, build_runtime
@@ -23,7 +28,7 @@ from shop.infrastructure.events.received import format_occurred_at
 from shop.infrastructure.observability.logging import configure_logging
 from shop.interfaces.analytics_rebuild import rebuild_analytics
 from shop.interfaces.demo_catalog import seed_demo_catalog
-from shop.settings import Settings
+from shop.settings import ENV_PREFIX, Settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -84,10 +89,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def serve(settings: Settings, *, host: str, port: int, workers: int) -> int:
-    """Migrate once in this process (so workers never race on it), then run granian."""
+    """Migrate once in this process (so workers never race on it), then run granian.
+
+    The workers are spawned, not forked, and find the metrics directory in their
+    environment: prometheus_client picks its multiprocess value store when it is
+    first imported, which must happen in each worker after that variable is set.
+    """
     from granian.constants import Interfaces
     from granian.server import Server
 
+    metrics_dir = _prepare_metrics_dir(settings.metrics_dir)
+    os.environ[MULTIPROCESS_DIR_VARIABLE] = str(metrics_dir)
+    os.environ[f"{ENV_PREFIX}METRICS_DIR"] = str(metrics_dir)
+    multiprocessing.set_start_method("spawn", force=True)
     if settings.should_migrate_on_start:
         asyncio.run(_migrate(settings, quiet=True))
     print(f"shop: serving on http://{host}:{port} "
@@ -104,7 +118,24 @@ def serve(settings: Settings, *, host: str, port: int, workers: int) -> int:
         log_access=False,  # the app logs requests itself, with request ids
         websockets=True,
     ).serve()
+    if settings.metrics_dir is None:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
+
+
+MULTIPROCESS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+"""prometheus_client's own variable: set, every process writes its metrics to files there."""
+
+
+def _prepare_metrics_dir(configured: Path | None) -> Path:
+    """An empty directory for this server's metric files: values left by an earlier run
+    would be added to this one's (counters would start above zero)."""
+    if configured is None:
+        return Path(tempfile.mkdtemp(prefix="shop-metrics-"))
+    configured.mkdir(parents=True, exist_ok=True)
+    for leftover in configured.glob("*.db"):
+        leftover.unlink()
+    return configured
 
 
 async def _migrate(settings: Settings, *, quiet: bool = False) -> int:

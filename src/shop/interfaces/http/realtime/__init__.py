@@ -14,6 +14,8 @@ from shop.application.messagebus import MessageBus
 from shop.application.realtime.event_handlers import subscribe_realtime_pushes
 from shop.bootstrap import ShopRuntime
 from shop.interfaces.http.realtime.channels import (
+    INVENTORY_FEED,
+    ORDERS_FEED,
     ChannelNames,
     FeedChannels,
     FeedLimits,
@@ -21,6 +23,7 @@ from shop.interfaces.http.realtime.channels import (
 )
 from shop.interfaces.http.realtime.feeds import route_handlers
 from shop.interfaces.http.realtime.notifier import ChannelsRealtimeNotifier
+from shop.interfaces.http.realtime.session import expose_drop_counters
 
 __all__ = ["FeedChannels", "realtime_feeds"]
 
@@ -36,6 +39,7 @@ def realtime_feeds(runtime: ShopRuntime) -> FeedChannels:
         notifier = ChannelsRealtimeNotifier(names)
         subscribe_realtime_pushes(runtime.bus, notifier)
         _notifiers[runtime.bus] = notifier
+    expose_drop_counters((INVENTORY_FEED, ORDERS_FEED))
     return FeedChannels(
         build_backend(runtime.redis, names),
         names=names,
