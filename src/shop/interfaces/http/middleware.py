@@ -21,6 +21,7 @@ from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 from prometheus_client import Histogram
 
 from shop.infrastructure.observability.metrics import HTTP_REQUEST_DURATION, HTTP_REQUESTS_IN_FLIGHT
+from shop.interfaces.http.auth import principal_in
 
 REQUEST_ID_HEADER: Final = b"x-request-id"
 MAX_REQUEST_ID_LENGTH: Final = 200
@@ -87,6 +88,7 @@ class RequestContextMiddleware:
                 message["headers"] = [*message.get("headers", ()), id_header]
             await send(message)
 
+        state = scope.setdefault("state", {})  # where the auth guards leave the principal
         tokens = structlog.contextvars.bind_contextvars(request_id=request_id)
         HTTP_REQUESTS_IN_FLIGHT.inc()
         started = perf_counter()
@@ -99,9 +101,11 @@ class RequestContextMiddleware:
             route = scope.get("path_template") or UNMATCHED_ROUTE
             self._duration(method, route, status).observe(elapsed)
             if self._access_log:
+                principal = principal_in(state)
                 self._log.info(
                     "request", request_id=request_id, method=method, route=route,
                     path=path, status=status, duration_ms=round(elapsed * 1000, 3),
+                    principal_id=str(principal.customer_id) if principal else None,
                 )
             structlog.contextvars.reset_contextvars(**tokens)
 
