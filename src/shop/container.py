@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from dependency_injector import containers, providers
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.trace import Tracer
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -66,6 +68,13 @@ from shop.infrastructure.events.stream_consumers import StreamConsumerRuntime
 from shop.infrastructure.notifications.mailers import EmlFileMailer, SmtpMailer, SmtpServer
 from shop.infrastructure.notifications.templates import JinjaEmailTemplates
 from shop.infrastructure.observability.process_monitor import ProcessMonitor
+from shop.infrastructure.observability.tracing import (
+    SpanTracer,
+    build_tracer_provider,
+    shop_tracer,
+    trace_engine,
+    trace_redis,
+)
 from shop.infrastructure.payments.fake import (
     FakePaymentGateway,
     InMemoryChargeStore,
@@ -73,6 +82,29 @@ from shop.infrastructure.payments.fake import (
 )
 from shop.infrastructure.redis_client import build_redis
 from shop.settings import Settings
+
+
+def traced_engine(settings: Settings, tracer_provider: TracerProvider | None) -> AsyncEngine:
+    built = build_engine(settings)
+    if tracer_provider is not None:
+        trace_engine(built, tracer_provider)
+    return built
+
+
+def traced_redis(settings: Settings, tracer_provider: TracerProvider | None) -> Redis | None:
+    built = build_redis(settings)
+    if built is not None and tracer_provider is not None:
+        trace_redis(built, tracer_provider)
+    return built
+
+
+def use_case_tracer(tracer_provider: TracerProvider | None) -> SpanTracer | None:
+    return None if tracer_provider is None else SpanTracer(tracer_provider)
+
+
+def relay_tracer(tracer_provider: TracerProvider | None) -> Tracer | None:
+    return None if tracer_provider is None else shop_tracer(tracer_provider)
+
 
 EVENTS_STREAM_MAXLEN = 1_000_000
 """Approximate cap of the events stream, so an unconsumed stream cannot fill Redis."""
@@ -186,8 +218,10 @@ class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
 
     clock = providers.Singleton(SystemClock)
-    engine = providers.Singleton(build_engine, settings)
-    redis = providers.Singleton(build_redis, settings)
+    tracer_provider = providers.Singleton(build_tracer_provider, settings)
+    """None unless SHOP_OTEL_EXPORTER is set; tests override it with an in-memory exporter's."""
+    engine = providers.Singleton(traced_engine, settings, tracer_provider)
+    redis = providers.Singleton(traced_redis, settings, tracer_provider)
 
     product_cache = providers.Singleton(product_cache, settings, redis)
     uow_factory = providers.Singleton(SqlUnitOfWorkFactory, engine)
@@ -245,6 +279,7 @@ class Container(containers.DeclarativeContainer):
         batch_size=settings.provided.outbox_batch_size,
         poll_seconds=settings.provided.outbox_poll_seconds,
         cross_process_wake=providers.Singleton(relay_wake, settings, redis),
+        tracer=providers.Singleton(relay_tracer, tracer_provider),
     )
 
     process_monitor = providers.Singleton(
@@ -273,4 +308,5 @@ class Container(containers.DeclarativeContainer):
         summary_policy=summary_policy,
         notification_read_model=notification_read_model,
         clock=clock,
+        tracer=providers.Singleton(use_case_tracer, tracer_provider),
     )

@@ -125,6 +125,9 @@ class Settings:
     """SQL statements slower than this are logged (shape and duration) and counted."""
     memory_warn_mb: int = 1024
     """Resident memory above this logs a warning and counts it; 0 turns the check off."""
+    otel_exporter: str = "none"
+    """Tracing: `none` (off, the default), `otlp` (to `OTEL_EXPORTER_OTLP_ENDPOINT`, OTLP
+    over HTTP) or `console` (spans printed on stdout, for local debugging)."""
 
     @property
     def cors_origin_list(self) -> list[str]:

@@ -57,7 +57,7 @@ from shop.application.customers.ports import (
     TokenService,
 )
 from shop.application.customers.query_handlers import GetCustomerHandler, ListCustomersHandler
-from shop.application.messagebus import MessageBus
+from shop.application.messagebus import MessageBus, UseCaseTracer
 from shop.application.notifications.ports import NotificationReadModel
 from shop.application.notifications.queries import ListNotifications
 from shop.application.notifications.query_handlers import ListNotificationsHandler
@@ -104,6 +104,7 @@ def build_message_bus(
     notification_read_model: NotificationReadModel,
     clock: Clock,
     summary_policy: SummaryPolicy | None = None,
+    tracer: UseCaseTracer | None = None,
 ) -> MessageBus:
     invalidate = InvalidateCachedProduct(product_cache)
     forget_status = ForgetCachedAccountStatus(account_status)
@@ -159,4 +160,5 @@ def build_message_bus(
             CustomerDisabled: [forget_status.on_status_changed],
             CustomerEnabled: [forget_status.on_status_changed],
         },
+        tracer=tracer,
     )
