@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -26,7 +27,10 @@ from shop.infrastructure.db.outbox import (
 from shop.infrastructure.events.leader_lock import LeaderLock
 from shop.infrastructure.events.publishers import EventPublisher
 from shop.infrastructure.events.relay_wake import RelayWake
-from shop.infrastructure.observability.metrics import OUTBOX_OLDEST_UNPUBLISHED_AGE_SECONDS
+from shop.infrastructure.observability.metrics import (
+    OUTBOX_EVENTS_PUBLISHED,
+    OUTBOX_OLDEST_UNPUBLISHED_AGE_SECONDS,
+)
 from shop.infrastructure.observability.tracing import producer_spans
 
 log = logging.getLogger("shop.outbox")
@@ -81,6 +85,8 @@ class OutboxRelay:
                 await self._publisher.publish(messages)
         async with write_transaction(self._engine) as conn:
             await mark_published(conn, [m.position for m in messages], datetime.now(UTC))
+        for event_type, count in Counter(m.event_type for m in messages).items():
+            OUTBOX_EVENTS_PUBLISHED.labels(type=event_type).inc(count)
         return len(messages)
 
     async def drain(self) -> int:

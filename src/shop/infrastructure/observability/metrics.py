@@ -116,6 +116,14 @@ DB_SLOW_QUERIES = Counter(
 )
 
 
+OUTBOX_EVENTS_PUBLISHED = Counter(
+    "shop_outbox_events_published_total",
+    "Committed events the outbox relay handed to the event publisher (Redis stream or this "
+    "process's consumers), by event type: orders placed, stock changes, ... per second.",
+    ("type",),
+)
+
+
 PROCESS_RESIDENT_MEMORY = Gauge(
     "shop_process_resident_memory_bytes",
     "Resident memory of each shop process (under `shop serve`, one series per worker `pid`).",
