@@ -26,6 +26,7 @@ from shop.infrastructure.events.dead_letters import UnknownDeadLetter, replay_de
 from shop.infrastructure.events.delivery import describe
 from shop.infrastructure.events.received import format_occurred_at
 from shop.infrastructure.observability.logging import configure_logging
+from shop.infrastructure.observability.metrics import serve_exposition
 from shop.interfaces.analytics_rebuild import rebuild_analytics
 from shop.interfaces.demo_catalog import seed_demo_catalog
 from shop.settings import ENV_PREFIX, Settings
@@ -40,8 +41,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port to bind (default 8000)")
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
 
-    commands.add_parser("worker", help="run the event consumers, the outbox relay and order "
-                                       "recovery (with Redis; start as many as you like)")
+    worker = commands.add_parser("worker", help="run the event consumers, the outbox relay "
+                                 "and order recovery (with Redis; start as many as you like)")
+    worker.add_argument("--metrics-port", type=int, default=0,
+                        help="serve this process's Prometheus metrics on this port (default 0: "
+                             "off)")
+    worker.add_argument("--metrics-host", default="127.0.0.1",
+                        help="address of the metrics port (default 127.0.0.1)")
     commands.add_parser("migrate", help="bring the database schema up to date")
     commands.add_parser("seed-demo", help="load a demo catalog into an empty shop")
 
@@ -72,6 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         return serve(settings, host=args.host, port=args.port, workers=args.workers)
     if args.command == "worker":
+        if args.metrics_port:
+            serve_exposition(args.metrics_host, args.metrics_port)
         return asyncio.run(_worker(settings))
     if args.command == "migrate":
         return asyncio.run(_migrate(settings))

@@ -23,6 +23,7 @@ from prometheus_client import (
     Gauge,
     Histogram,
     generate_latest,
+    start_http_server,
 )
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
@@ -206,6 +207,12 @@ def exposition(multiprocess_dir: Path | None = None) -> bytes:
     registry = CollectorRegistry()
     MultiProcessCollector(registry, path=str(multiprocess_dir))  # type: ignore[no-untyped-call]
     return generate_latest(registry)
+
+
+def serve_exposition(host: str, port: int) -> None:
+    """`/metrics` of this process on its own port, from a daemon thread (`shop worker`: the
+    event consumers' counters and lag live there, and it serves no HTTP otherwise)."""
+    start_http_server(port, addr=host)
 
 
 def forget_process(multiprocess_dir: Path | None, pid: int) -> None:
