@@ -13,7 +13,7 @@ CMD ["sh", "-c", "shop migrate && shop serve --host 0.0.0.0 --port 8000 --worker
 
 FROM base AS mssql
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends unixodbc libgssapi-krb5-2 \
+    && apt-get install -y --no-install-recommends unixodbc odbcinst libgssapi-krb5-2 \
     && rm -rf /var/lib/apt/lists/*
 RUN pip install --no-cache-dir ".[mssql]" "mssql-python-odbc==18.6.2.2"
 # Register the bundled driver under the name SQLAlchemy URLs use (`driver=ODBC Driver 18
