@@ -1,7 +1,7 @@
 """The trace of the request that wrote each outbox event (W3C `traceparent`).
 
-Revision ID: 0005_outbox_traceparent
-Revises: 0004_processed_events
+Revision ID: 0006_outbox_traceparent
+Revises: 0005_analytics
 Create Date: 2026-12-01
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_outbox_traceparent"
-down_revision = "0004_processed_events"
+revision = "0006_outbox_traceparent"
+down_revision = "0005_analytics"
 branch_labels = None
 depends_on = None
 
