@@ -102,7 +102,7 @@ def use_case_tracer(tracer_provider: TracerProvider | None) -> SpanTracer | None
     return None if tracer_provider is None else SpanTracer(tracer_provider)
 
 
-def relay_tracer(tracer_provider: TracerProvider | None) -> Tracer | None:
+def optional_tracer(tracer_provider: TracerProvider | None) -> Tracer | None:
     return None if tracer_provider is None else shop_tracer(tracer_provider)
 
 
@@ -220,6 +220,8 @@ class Container(containers.DeclarativeContainer):
     clock = providers.Singleton(SystemClock)
     tracer_provider = providers.Singleton(build_tracer_provider, settings)
     """None unless SHOP_OTEL_EXPORTER is set; tests override it with an in-memory exporter's."""
+    tracer = providers.Singleton(optional_tracer, tracer_provider)
+    """The shop's own spans outside the bus (relay, consumers); None when tracing is off."""
     engine = providers.Singleton(traced_engine, settings, tracer_provider)
     redis = providers.Singleton(traced_redis, settings, tracer_provider)
 
@@ -279,7 +281,7 @@ class Container(containers.DeclarativeContainer):
         batch_size=settings.provided.outbox_batch_size,
         poll_seconds=settings.provided.outbox_poll_seconds,
         cross_process_wake=providers.Singleton(relay_wake, settings, redis),
-        tracer=providers.Singleton(relay_tracer, tracer_provider),
+        tracer=tracer,
     )
 
     process_monitor = providers.Singleton(
