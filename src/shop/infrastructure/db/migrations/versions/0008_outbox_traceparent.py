@@ -1,7 +1,7 @@
 """The trace of the request that wrote each outbox event (W3C `traceparent`).
 
-Revision ID: 0006_outbox_traceparent
-Revises: 0005_analytics
+Revision ID: 0008_outbox_traceparent
+Revises: 0007_product_name_key
 Create Date: 2026-12-01
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_outbox_traceparent"
-down_revision = "0005_analytics"
+revision = "0008_outbox_traceparent"
+down_revision = "0007_product_name_key"
 branch_labels = None
 depends_on = None
 
