@@ -63,13 +63,13 @@ async def test_every_metric_of_the_dashboard_and_the_alerts_is_exposed(
     assert sorted(name for name in used if not is_exposed(name, exposed)) == []
 
 
-def test_the_dashboard_covers_traffic_business_realtime_database_and_memory() -> None:
+def test_the_dashboard_covers_traffic_business_realtime_events_database_and_memory() -> None:
     dashboard = json.loads(DASHBOARD.read_text())
     datasource = yaml.safe_load(DATASOURCES.read_text())["datasources"][0]
     text = " ".join(dashboard_expressions())
     for needed in ("shop_http_request_duration_seconds", 'type="OrderPlaced"',
                    'type="StockChanged"', "shop_ws_connections", "shop_ws_messages_sent_total",
-                   "shop_db_slow_queries_total",
+                   "shop_consumer_group_lag", "shop_db_slow_queries_total",
                    "shop_process_resident_memory_bytes"):
         assert needed in text
     panels = [panel for panel in dashboard["panels"] if panel["type"] != "row"]
@@ -77,15 +77,16 @@ def test_the_dashboard_covers_traffic_business_realtime_database_and_memory() ->
     assert len({panel["id"] for panel in dashboard["panels"]}) == len(dashboard["panels"])
 
 
-def test_the_alerts_cover_errors_latency_and_memory() -> None:
+def test_the_alerts_cover_errors_latency_event_lag_dead_letters_and_memory() -> None:
     rules = alert_rules()
     for rule in rules:
         assert {"alert", "expr", "labels", "annotations"} <= set(rule)
         assert rule["labels"]["severity"] in {"page", "ticket"}
         assert rule["annotations"]["summary"]
     text = " ".join(rule["expr"] for rule in rules)
-    for needed in ('status=~"5.."', "histogram_quantile(0.99",
-                   "shop_process_memory_warnings_total"):
+    for needed in ('status=~"5.."', "histogram_quantile(0.99", "shop_consumer_group_lag",
+                   "shop_outbox_oldest_unpublished_age_seconds",
+                   "shop_events_dead_lettered_total", "shop_process_memory_warnings_total"):
         assert needed in text
 
 

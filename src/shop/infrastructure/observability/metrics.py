@@ -179,17 +179,20 @@ CONSUMER_GROUP_LAG = Gauge(
     "Stream entries not yet delivered to a consumer's group (Redis `XINFO GROUPS` lag), "
     "by consumer.",
     ("consumer",),
+    multiprocess_mode="livemax",  # every process reads the same group: one value, not a sum
 )
 
 CONSUMER_GROUP_PENDING = Gauge(
     "shop_consumer_group_pending",
     "Entries delivered to a consumer's group and not yet acknowledged, by consumer.",
     ("consumer",),
+    multiprocess_mode="livemax",
 )
 
 OUTBOX_OLDEST_UNPUBLISHED_AGE_SECONDS = Gauge(
     "shop_outbox_oldest_unpublished_age_seconds",
     "Age of the oldest committed event the outbox relay has not published yet (0 when none).",
+    multiprocess_mode="livemax",
 )
 
 

@@ -1,7 +1,7 @@
 """The trace of the request that wrote each outbox event (W3C `traceparent`).
 
-Revision ID: 0008_outbox_traceparent
-Revises: 0007_product_name_key
+Revision ID: 0010_outbox_traceparent
+Revises: 0009_notifications
 Create Date: 2026-12-01
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_outbox_traceparent"
-down_revision = "0007_product_name_key"
+revision = "0010_outbox_traceparent"
+down_revision = "0009_notifications"
 branch_labels = None
 depends_on = None
 
