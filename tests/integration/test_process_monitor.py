@@ -39,8 +39,8 @@ def test_memory_above_the_limit_is_logged_and_counted_once_per_crossing(
     before = value("shop_process_memory_warnings_total")
     monitor = ProcessMonitor(memory_warn_mb=1, metrics_dir=None)  # any Python process is above
 
-    rss = monitor.sample_memory()
     monitor.sample_memory()
+    rss = monitor.sample_memory()
 
     assert value("shop_process_resident_memory_bytes") == rss
     assert value("shop_process_memory_warnings_total") == before + 1
