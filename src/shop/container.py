@@ -150,13 +150,15 @@ def consumer_runtime(
     engine: AsyncEngine,
     consumers: tuple[EventConsumer, ...],
     dead_letters: DeadLetterStore,
+    tracer: Tracer | None = None,
 ) -> OutboxConsumerRuntime | StreamConsumerRuntime:
     """Redis: consumer groups, run by `shop worker`. Embedded: from the outbox, in-process."""
     policy = ConsumerPolicy.of(settings)
     if redis is None:
-        return OutboxConsumerRuntime(engine, consumers, dead_letters, policy)
+        return OutboxConsumerRuntime(engine, consumers, dead_letters, policy, tracer=tracer)
     assert isinstance(dead_letters, RedisDeadLetters)
-    return StreamConsumerRuntime(redis, settings.events_stream, consumers, dead_letters, policy)
+    return StreamConsumerRuntime(redis, settings.events_stream, consumers, dead_letters, policy,
+                                 tracer=tracer)
 
 
 def event_publisher(
@@ -270,7 +272,7 @@ class Container(containers.DeclarativeContainer):
     )
     dead_letters = providers.Singleton(dead_letter_store, settings, redis, engine)
     consumer_runtime = providers.Singleton(consumer_runtime, settings, redis, engine, consumers,
-                                           dead_letters)
+                                           dead_letters, tracer)
     event_publisher = providers.Singleton(event_publisher, settings, redis, consumer_runtime)
     relay_lock = providers.Singleton(relay_lock, settings, redis)
     outbox_relay = providers.Singleton(

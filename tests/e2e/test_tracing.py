@@ -90,6 +90,8 @@ async def test_one_order_is_one_trace_from_the_request_to_its_sql_and_published_
 
         order = await shop.paid_order(customer, (product, 1))
         spans = await spans_until(exporter, "publish OrderPlaced")
+        if profile == "sqlite":  # the embedded profile runs the consumers in the API process
+            spans = await spans_until(exporter, "consume OrderPlaced")
     output = capsys.readouterr().out
 
     http = named(spans, "POST /api/v1/orders")
@@ -105,6 +107,9 @@ async def test_one_order_is_one_trace_from_the_request_to_its_sql_and_published_
                and span.parent.span_id == command.context.span_id for span in sql)
     published = [span for span in trace if span.kind is SpanKind.PRODUCER]
     assert {span.name for span in published} >= {"publish OrderPlaced"}
+    if profile == "sqlite":
+        consumed = [span for span in trace if span.kind is SpanKind.CONSUMER]
+        assert "consume OrderPlaced" in {span.name for span in consumed}
     access = [json.loads(line) for line in output.splitlines()
               if line.startswith("{") and '"event":"request"' in line]
     (order_line,) = [line for line in access if line["route"] == "/api/v1/orders"]
