@@ -15,7 +15,13 @@ measured in the same run and interleaved round by round:
   every filtered page >= 0.50 of the plain one (within 2x);
 - per endpoint, what each request costs elsewhere: CPU of the server, of wrk, of
   Redis and of PostgreSQL, Redis commands per request and PostgreSQL
-  transactions per request, so a reader can see what limits the figures.
+  transactions per request, so a reader can see what limits the figures;
+- the cost of tracing: `/health/live` and the product read again on a second
+  shop server with OpenTelemetry on (`SHOP_OTEL_EXPORTER=otlp`, batched export
+  to a collector stub in this process that accepts and counts the spans), as
+  ratios traced/untraced of the same run. With tracing off (the default, and
+  the first server) nothing of OpenTelemetry is built, so `trivial/bare` is
+  the figure of "tracing off costs nothing".
 
 Usage (from the repository root):
 
@@ -34,9 +40,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import http.server
 import json
 import statistics
 import sys
+import threading
 import time
 import uuid
 from dataclasses import asdict, dataclass
@@ -67,7 +75,10 @@ from harness import (
 
 ENDPOINTS: tuple[str, ...] = (
     "trivial", "bare", "product", "list", "list_category", "list_q", "list_price",
+    "trivial_traced", "product_traced",
 )
+TRACED: dict[str, str] = {"trivial_traced": "trivial", "product_traced": "product"}
+"""Endpoints served by the shop with tracing on, and their untraced twin."""
 TARGETS: tuple[tuple[str, str, float], ...] = (
     # (numerator, denominator, target of issue 11): req/s of one over the other, same run.
     ("trivial", "bare", 0.60),
@@ -77,6 +88,8 @@ TARGETS: tuple[tuple[str, str, float], ...] = (
     ("list_q", "list", 0.50),
     ("list_price", "list", 0.50),
 )
+TRACING_RATIOS: tuple[tuple[str, str], ...] = tuple(TRACED.items())
+"""(traced, untraced): what tracing on costs, reported without a target."""
 # Above this share of failed requests (non-2xx/3xx plus socket errors) a run means nothing.
 MAX_ERROR_SHARE = 0.01
 
@@ -196,6 +209,54 @@ def start_bare_litestar(bench: Deployment, ready_timeout: float) -> Server:
     return bare
 
 
+class CollectorStub:
+    """An OTLP/HTTP trace collector that accepts every export and counts them (no parsing:
+    the bench measures the shop's side of tracing, not a collector)."""
+
+    def __init__(self) -> None:
+        stub = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                self.rfile.read(length)
+                stub.exports += 1
+                stub.bytes += length
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-protobuf")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        self.exports = 0
+        self.bytes = 0
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def start_traced_shop(bench: Deployment, collector: CollectorStub, workers: int,
+                      ready_timeout: float) -> Server:
+    """A second shop server on the same database and Redis, with tracing exported over OTLP."""
+    env = {**bench.env, "SHOP_OTEL_EXPORTER": "otlp",
+           "OTEL_EXPORTER_OTLP_ENDPOINT": collector.endpoint, "OTEL_SERVICE_NAME": "shop-bench"}
+    traced = Server("server-traced", bench.servers[0].shop, env, bench.workdir)
+    bench.servers.append(traced)  # stopped with the others
+    traced.start(workers, ready_timeout)
+    log(f"{traced.name} (tracing on, OTLP to {collector.endpoint}) ready on {traced.base}")
+    return traced
+
+
 # ------------------------------------------------------------------ measurement
 
 
@@ -287,6 +348,10 @@ def ratio(summary: dict[str, Any], num: str, den: str = "trivial") -> float | No
         return None
 
 
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
 def per_round_ratios(runs: list[Run], num: str, den: str = "trivial") -> list[float]:
     out = []
     for rnd in sorted({r.round for r in runs}):
@@ -338,8 +403,14 @@ def print_report(report: dict[str, Any]) -> None:
         shown = "n/a" if value is None else format(value, ".2f")
         print(f"ratio {row['name']:<22} = {shown:>5} (target >= {row['target']:.2f})"
               f"  {verdict:<8} per round: {row['per_round']}")
+    for row in report["tracing"]:
+        shown = "n/a" if row["ratio"] is None else format(row["ratio"], ".2f")
+        print(f"tracing on {row['name']:<29} = {shown:>5}  per round: {row['per_round']}")
+    print(f"  (spans exported to the collector stub: {report['collector']['exports']} batches,"
+          f" {report['collector']['bytes']} bytes)")
     print(
         "bare = a bare Litestar app with one JSON route on granian (bench/bare_litestar.py);"
+        " *_traced = the same request on a shop server with tracing on (OTLP, batched);"
         " list_* = the list page filtered (ratios: the filtered page over the plain one).\n"
         "cpu% = share of one core during the run (srv = the loaded server's process group;"
         " redis/pg = every redis-server/postgres process on the machine);\n"
@@ -387,7 +458,11 @@ def scenario(args: argparse.Namespace, wrk: str, bench: Deployment) -> dict[str,
     log(f"{args.products} products; reading {product_id}; Redis keys naming it: "
         f"{cached or 'none'}")
     bare = start_bare_litestar(bench, args.ready_timeout)
-    servers = {endpoint: bare if endpoint == "bare" else shop for endpoint in ENDPOINTS}
+    collector = CollectorStub()
+    traced = start_traced_shop(bench, collector, args.workers, args.ready_timeout)
+    paths.update({endpoint: paths[twin] for endpoint, twin in TRACED.items()})
+    servers = {endpoint: bare if endpoint == "bare" else traced if endpoint in TRACED else shop
+               for endpoint in ENDPOINTS}
 
     if args.warmup > 0:
         log(f"warm-up: {args.warmup} s per endpoint (not measured)")
@@ -407,7 +482,15 @@ def scenario(args: argparse.Namespace, wrk: str, bench: Deployment) -> dict[str,
                 f"  p99 {run.wrk.p99_ms:.2f} ms  cpu {run.cpu_percent}"
             )
 
+    time.sleep(6)  # the batch span processor exports every 5 s
+    collector.close()
+    if collector.exports == 0:
+        raise BenchError(f"the traced server exported no spans; log: {traced.log_path}")
+    log(f"collector stub received {collector.exports} exports ({collector.bytes} bytes)")
+
     summary = summarise(runs)
+    tracing = [{"name": f"{num}/{den}", "ratio": _rounded(ratio(summary, num, den)),
+                "per_round": per_round_ratios(runs, num, den)} for num, den in TRACING_RATIOS]
     ratios = []
     for num, den, target in TARGETS:
         value = ratio(summary, num, den)
@@ -417,6 +500,8 @@ def scenario(args: argparse.Namespace, wrk: str, bench: Deployment) -> dict[str,
         "paths": paths,
         "summary": summary,
         "ratios": ratios,
+        "tracing": tracing,
+        "collector": {"exports": collector.exports, "bytes": collector.bytes},
         "runs": [asdict(r) for r in runs],
     }
 

@@ -18,6 +18,7 @@ from contextlib import asynccontextmanager
 from typing import Protocol
 
 import sqlalchemy as sa
+from opentelemetry.sdk.trace import TracerProvider
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -60,12 +61,13 @@ class ShopRuntime:
         self.bus: MessageBus = container.bus()
         self.engine: AsyncEngine = container.engine()
         self.redis: Redis | None = container.redis()
+        self.tracer_provider: TracerProvider | None = container.tracer_provider()
         self.relay: OutboxRelay = container.outbox_relay()
         self.realtime_notifier: ChannelsRealtimeNotifier = container.realtime_notifier()
         self.consumers: OutboxConsumerRuntime | StreamConsumerRuntime = (
             container.consumer_runtime())
         cache = container.product_cache()
-        self._background: list[BackgroundService] = [self.relay]
+        self._background: list[BackgroundService] = [container.process_monitor(), self.relay]
         if isinstance(cache, NearProductCache):
             self._background.append(cache)
         if isinstance(self.consumers, OutboxConsumerRuntime):
@@ -142,6 +144,9 @@ class ShopRuntime:
         if self.redis is not None:
             await self._bounded(self.redis.aclose(), "closing Redis")
         await self._bounded(self.engine.dispose(), "closing the database pool")
+        if self.tracer_provider is not None:
+            # Exports what is still batched; bounded by the SDK's own export timeout.
+            await asyncio.to_thread(self.tracer_provider.force_flush)
 
     @staticmethod
     async def _bounded(step: Awaitable[None], what: str) -> None:

@@ -13,6 +13,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from dependency_injector import containers, providers
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.trace import Tracer
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -67,6 +69,14 @@ from shop.infrastructure.events.relay_wake import RedisRelayWake
 from shop.infrastructure.events.stream_consumers import StreamConsumerRuntime
 from shop.infrastructure.notifications.mailers import EmlFileMailer, SmtpMailer, SmtpServer
 from shop.infrastructure.notifications.templates import JinjaEmailTemplates
+from shop.infrastructure.observability.process_monitor import ProcessMonitor
+from shop.infrastructure.observability.tracing import (
+    SpanTracer,
+    build_tracer_provider,
+    shop_tracer,
+    trace_engine,
+    trace_redis,
+)
 from shop.infrastructure.payments.fake import (
     FakePaymentGateway,
     InMemoryChargeStore,
@@ -76,6 +86,29 @@ from shop.infrastructure.redis_client import build_redis
 from shop.interfaces.http.realtime.channels import ChannelNames
 from shop.interfaces.http.realtime.notifier import ChannelsRealtimeNotifier
 from shop.settings import Settings
+
+
+def traced_engine(settings: Settings, tracer_provider: TracerProvider | None) -> AsyncEngine:
+    built = build_engine(settings)
+    if tracer_provider is not None:
+        trace_engine(built, tracer_provider)
+    return built
+
+
+def traced_redis(settings: Settings, tracer_provider: TracerProvider | None) -> Redis | None:
+    built = build_redis(settings)
+    if built is not None and tracer_provider is not None:
+        trace_redis(built, tracer_provider)
+    return built
+
+
+def use_case_tracer(tracer_provider: TracerProvider | None) -> SpanTracer | None:
+    return None if tracer_provider is None else SpanTracer(tracer_provider)
+
+
+def optional_tracer(tracer_provider: TracerProvider | None) -> Tracer | None:
+    return None if tracer_provider is None else shop_tracer(tracer_provider)
+
 
 EVENTS_STREAM_MAXLEN = 1_000_000
 """Approximate cap of the events stream, so an unconsumed stream cannot fill Redis."""
@@ -121,13 +154,15 @@ def consumer_runtime(
     engine: AsyncEngine,
     consumers: tuple[EventConsumer, ...],
     dead_letters: DeadLetterStore,
+    tracer: Tracer | None = None,
 ) -> OutboxConsumerRuntime | StreamConsumerRuntime:
     """Redis: consumer groups, run by `shop worker`. Embedded: from the outbox, in-process."""
     policy = ConsumerPolicy.of(settings)
     if redis is None:
-        return OutboxConsumerRuntime(engine, consumers, dead_letters, policy)
+        return OutboxConsumerRuntime(engine, consumers, dead_letters, policy, tracer=tracer)
     assert isinstance(dead_letters, RedisDeadLetters)
-    return StreamConsumerRuntime(redis, settings.events_stream, consumers, dead_letters, policy)
+    return StreamConsumerRuntime(redis, settings.events_stream, consumers, dead_letters, policy,
+                                 tracer=tracer)
 
 
 def event_publisher(
@@ -194,8 +229,12 @@ class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
 
     clock = providers.Singleton(SystemClock)
-    engine = providers.Singleton(build_engine, settings)
-    redis = providers.Singleton(build_redis, settings)
+    tracer_provider = providers.Singleton(build_tracer_provider, settings)
+    """None unless SHOP_OTEL_EXPORTER is set; tests override it with an in-memory exporter's."""
+    tracer = providers.Singleton(optional_tracer, tracer_provider)
+    """The shop's own spans outside the bus (relay, consumers); None when tracing is off."""
+    engine = providers.Singleton(traced_engine, settings, tracer_provider)
+    redis = providers.Singleton(traced_redis, settings, tracer_provider)
 
     product_cache = providers.Singleton(product_cache, settings, redis)
     uow_factory = providers.Singleton(SqlUnitOfWorkFactory, engine)
@@ -242,7 +281,7 @@ class Container(containers.DeclarativeContainer):
     )
     dead_letters = providers.Singleton(dead_letter_store, settings, redis, engine)
     consumer_runtime = providers.Singleton(consumer_runtime, settings, redis, engine, consumers,
-                                           dead_letters)
+                                           dead_letters, tracer)
     event_publisher = providers.Singleton(event_publisher, settings, redis, consumer_runtime)
     relay_lock = providers.Singleton(relay_lock, settings, redis)
     outbox_relay = providers.Singleton(
@@ -253,6 +292,13 @@ class Container(containers.DeclarativeContainer):
         batch_size=settings.provided.outbox_batch_size,
         poll_seconds=settings.provided.outbox_poll_seconds,
         cross_process_wake=providers.Singleton(relay_wake, settings, redis),
+        tracer=tracer,
+    )
+
+    process_monitor = providers.Singleton(
+        ProcessMonitor,
+        memory_warn_mb=settings.provided.memory_warn_mb,
+        metrics_dir=settings.provided.metrics_dir,
     )
     realtime_notifier = providers.Singleton(realtime_notifier, settings)
 
@@ -279,4 +325,5 @@ class Container(containers.DeclarativeContainer):
         realtime_notifier=realtime_notifier,
         # A commit wakes the relay, so events leave the outbox without waiting for its poll.
         after_commit=providers.List(outbox_relay.provided.wake),
+        tracer=providers.Singleton(use_case_tracer, tracer_provider),
     )

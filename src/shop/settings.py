@@ -115,7 +115,19 @@ class Settings:
     log_format: str = "json"
     """`json` for machines, `console` for humans."""
     access_log: bool = True
+    """One log line per HTTP request (method, route, status, duration, ids)."""
     metrics_enabled: bool = True
+    metrics_dir: Path | None = None
+    """Where the processes of one `shop serve` keep their metric values so that `/metrics`
+    adds them up (prometheus_client's multiprocess mode); `shop serve` empties it at start,
+    and uses a fresh temporary directory when unset."""
+    slow_query_ms: float = 200.0
+    """SQL statements slower than this are logged (shape and duration) and counted."""
+    memory_warn_mb: int = 1024
+    """Resident memory above this logs a warning and counts it; 0 turns the check off."""
+    otel_exporter: str = "none"
+    """Tracing: `none` (off, the default), `otlp` (to `OTEL_EXPORTER_OTLP_ENDPOINT`, OTLP
+    over HTTP) or `console` (spans printed on stdout, for local debugging)."""
 
     @property
     def cors_origin_list(self) -> list[str]:

@@ -101,7 +101,8 @@ def free_port() -> int:
         return port
 
 
-def start_server(name: str, env: Mapping[str, str], log_dir: Path) -> ServerProcess:
+def start_server(name: str, env: Mapping[str, str], log_dir: Path, *,
+                 workers: int = 1) -> ServerProcess:
     """Spawn one `shop serve` in its own process group (so stopping it stops its workers)."""
     port = free_port()
     log_path = log_dir / f"{name}.log"
@@ -112,7 +113,7 @@ def start_server(name: str, env: Mapping[str, str], log_dir: Path) -> ServerProc
     }
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [str(SHOP), "serve", "--host", HOST, "--port", str(port)],
+            [str(SHOP), "serve", "--host", HOST, "--port", str(port), "--workers", str(workers)],
             env=full_env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
@@ -141,8 +142,10 @@ def wait_ready(server: ServerProcess, timeout: float = READY_TIMEOUT_SECONDS) ->
 
 @contextlib.contextmanager
 def running_servers(count: int, settings: Settings, log_dir: Path, *,
-                    extra_env: Mapping[str, str] | None = None) -> Iterator[list[ServerProcess]]:
-    """`count` ready servers configured by `settings` (passed as `SHOP_*` variables).
+                    extra_env: Mapping[str, str] | None = None,
+                    workers: int = 1) -> Iterator[list[ServerProcess]]:
+    """`count` ready servers of `workers` processes each, configured by `settings` (passed
+    as `SHOP_*` variables).
 
     The first server is started alone and awaited before the others start: with
     `migrate_on_start`, concurrent migrations of a fresh database would race.
@@ -151,9 +154,10 @@ def running_servers(count: int, settings: Settings, log_dir: Path, *,
     env = {**settings_env(settings), **(extra_env or {})}
     servers: list[ServerProcess] = []
     try:
-        servers.append(start_server("server-0", env, log_dir))
+        servers.append(start_server("server-0", env, log_dir, workers=workers))
         wait_ready(servers[0])
-        servers.extend(start_server(f"server-{i}", env, log_dir) for i in range(1, count))
+        servers.extend(start_server(f"server-{i}", env, log_dir, workers=workers)
+                       for i in range(1, count))
         for server in servers[1:]:
             wait_ready(server)
         yield servers

@@ -32,6 +32,7 @@ from tests.e2e.feeds import (
     bearer,
 )
 from tests.e2e.servers import ServerProcess, running_servers
+from tests.support.prometheus import sample_value
 
 HEARTBEAT_SECONDS = 1.0
 MAX_SUBSCRIPTIONS = 100
@@ -363,3 +364,50 @@ async def test_the_websocket_metrics_count_connections_and_messages(
     assert "shop_ws_messages_dropped_total" in metrics
     assert "shop_ws_clients_dropped_total" in metrics
 
+
+
+# --- metrics ---------------------------------------------------------------------------------
+
+
+async def scrape(api: ShopApi) -> str:
+    response = await api.http.get("/metrics")
+    assert response.status_code == 200
+    return response.text
+
+
+async def scrape_once_no_product_is_followed(api: ShopApi) -> str:
+    """Connections of earlier tests are closed by the client; the server lets go just after."""
+    deadline = asyncio.get_running_loop().time() + 10.0
+    while True:
+        text = await scrape(api)
+        followed = sample_value(text, SUBSCRIPTIONS, INVENTORY)
+        if followed == 0 or asyncio.get_running_loop().time() > deadline:
+            return text
+        await asyncio.sleep(0.05)
+
+
+SUBSCRIPTIONS = "shop_ws_subscriptions"
+INVENTORY = {"feed": "inventory"}
+
+
+async def test_metrics_count_each_followed_product_and_time_the_broker_publish(
+    server: ServerProcess, api: ShopApi, admin: Account
+) -> None:
+    first, second = await api.product(admin), await api.product(admin)
+    inventory = INVENTORY
+    before = await scrape_once_no_product_is_followed(api)
+    async with FeedClient.connect(inventory_url(server)) as feed:
+        await feed.subscribe(first["id"], second["id"])
+        following = await scrape(api)
+        await feed.unsubscribe(second["id"])
+        after_unsubscribe = await scrape(api)
+        await api.adjust_stock(admin, first["id"], delta=1)
+        await feed.receive()
+        published = await scrape(api)
+
+    assert sample_value(before, SUBSCRIPTIONS, inventory) == 0
+    assert sample_value(following, SUBSCRIPTIONS, inventory) == 2
+    assert sample_value(after_unsubscribe, SUBSCRIPTIONS, inventory) == 1
+    publishes = "shop_realtime_publish_duration_seconds_count"
+    assert sample_value(published, publishes, inventory) > \
+        sample_value(before, publishes, inventory)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Any, Protocol, TypeVar, cast
 
 from shop.application.messages import Command, Query
@@ -31,6 +32,12 @@ class CommandHandler(Protocol[C]):
 
 class QueryHandler(Protocol[Q]):
     async def __call__(self, query: Q) -> Any: ...
+
+
+class UseCaseTracer(Protocol):
+    """Where tracing hooks in (OpenTelemetry in infrastructure): a span around each use case."""
+
+    def span(self, name: str) -> AbstractContextManager[None]: ...
 
 
 EventHandler = Callable[[Any], Awaitable[None]]
@@ -56,6 +63,7 @@ class MessageBus:
         query_handlers: Mapping[type[Query[Any]], QueryHandler[Any]],
         event_handlers: Mapping[type[DomainEvent], Sequence[EventHandler]] | None = None,
         after_commit: Sequence[AfterCommitHook] = (),
+        tracer: UseCaseTracer | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._commands = dict(command_handlers)
@@ -63,11 +71,19 @@ class MessageBus:
         self._events = {event_type: tuple(handlers)
                         for event_type, handlers in (event_handlers or {}).items()}
         self._after_commit = tuple(after_commit)
+        self._tracer = tracer
 
     async def handle(self, command: Command[R]) -> R:
+        """Run the command's handler (inside its span when tracing is on)."""
         handler = self._commands.get(type(command))
         if handler is None:
             raise NoHandler(f"no handler for command {type(command).__name__}")
+        if self._tracer is None:
+            return await self._run_command(handler, command)
+        with self._tracer.span(f"command {type(command).__name__}"):
+            return await self._run_command(handler, command)
+
+    async def _run_command(self, handler: CommandHandler[Any], command: Command[R]) -> R:
         uow = self._uow_factory()
         try:
             return cast(R, await handler(command, uow))
@@ -90,7 +106,10 @@ class MessageBus:
         handler = self._queries.get(type(query))
         if handler is None:
             raise NoHandler(f"no handler for query {type(query).__name__}")
-        return cast(R, await handler(query))
+        if self._tracer is None:
+            return cast(R, await handler(query))
+        with self._tracer.span(f"query {type(query).__name__}"):
+            return cast(R, await handler(query))
 
     async def publish(self, events: Sequence[DomainEvent]) -> None:
         """Run the in-process handlers of committed events, each event in order."""

@@ -67,7 +67,7 @@ from shop.application.inventory import queries as inventory_queries
 from shop.application.inventory.handlers import AdjustStockHandler, SetStockHandler
 from shop.application.inventory.ports import InventoryReadModel
 from shop.application.inventory.query_handlers import GetStockHandler
-from shop.application.messagebus import AfterCommitHook, EventHandler, MessageBus
+from shop.application.messagebus import AfterCommitHook, EventHandler, MessageBus, UseCaseTracer
 from shop.application.notifications.ports import NotificationReadModel
 from shop.application.notifications.queries import ListNotifications
 from shop.application.notifications.query_handlers import ListNotificationsHandler
@@ -113,6 +113,7 @@ def build_message_bus(
     realtime_notifier: RealtimeNotifier,
     after_commit: Sequence[AfterCommitHook] = (),
     observers: EventHandlerTable | None = None,
+    tracer: UseCaseTracer | None = None,
 ) -> MessageBus:
     """`observers` are event handlers of the embedding program, run after the application's own.
 
@@ -181,6 +182,7 @@ def build_message_bus(
             CustomerEnabled: [forget_status.on_status_changed],
         }, observers or {}),
         after_commit=after_commit,
+        tracer=tracer,
     )
 
 

@@ -10,9 +10,14 @@ import argparse
 import asyncio
 import contextlib
 import getpass
+import multiprocessing
+import os
+import shutil
 import signal
 import sys
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 
 from shop.application.customers.commands import EnsureAdmin
 from shop.bootstrap import bootstrap, build_runtime
@@ -20,9 +25,10 @@ from shop.domain.shared.errors import DomainError
 from shop.infrastructure.events.dead_letters import UnknownDeadLetter, replay_dead_letter
 from shop.infrastructure.events.delivery import describe
 from shop.infrastructure.events.received import format_occurred_at
+from shop.infrastructure.observability.metrics import serve_exposition
 from shop.interfaces.analytics_rebuild import rebuild_analytics
 from shop.interfaces.demo_catalog import seed_demo_catalog
-from shop.settings import Settings
+from shop.settings import ENV_PREFIX, Settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,8 +40,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port to bind (default 8000)")
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
 
-    commands.add_parser("worker", help="run the event consumers, the outbox relay and order "
-                                       "recovery (with Redis; start as many as you like)")
+    worker = commands.add_parser("worker", help="run the event consumers, the outbox relay "
+                                 "and order recovery (with Redis; start as many as you like)")
+    worker.add_argument("--metrics-port", type=int, default=0,
+                        help="serve this process's Prometheus metrics on this port (default 0: "
+                             "off)")
+    worker.add_argument("--metrics-host", default="127.0.0.1",
+                        help="address of the metrics port (default 127.0.0.1)")
     commands.add_parser("migrate", help="bring the database schema up to date")
     commands.add_parser("seed-demo", help="load a demo catalog into an empty shop")
 
@@ -65,6 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         return serve(settings, host=args.host, port=args.port, workers=args.workers)
     if args.command == "worker":
+        if args.metrics_port:
+            serve_exposition(args.metrics_host, args.metrics_port)
         return asyncio.run(_worker(settings))
     if args.command == "migrate":
         return asyncio.run(_migrate(settings))
@@ -82,10 +95,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def serve(settings: Settings, *, host: str, port: int, workers: int) -> int:
-    """Migrate once in this process (so workers never race on it), then run granian."""
+    """Migrate once in this process (so workers never race on it), then run granian.
+
+    The workers are spawned, not forked, and find the metrics directory in their
+    environment: prometheus_client picks its multiprocess value store when it is
+    first imported, which must happen in each worker after that variable is set.
+    """
     from granian.constants import Interfaces
     from granian.server import Server
 
+    metrics_dir = _prepare_metrics_dir(settings.metrics_dir)
+    os.environ[MULTIPROCESS_DIR_VARIABLE] = str(metrics_dir)
+    os.environ[f"{ENV_PREFIX}METRICS_DIR"] = str(metrics_dir)
+    multiprocessing.set_start_method("spawn", force=True)
     if settings.should_migrate_on_start:
         asyncio.run(_migrate(settings, quiet=True))
     print(f"shop: serving on http://{host}:{port} "
@@ -102,7 +124,24 @@ def serve(settings: Settings, *, host: str, port: int, workers: int) -> int:
         log_access=False,  # the app logs requests itself, with request ids
         websockets=True,
     ).serve()
+    if settings.metrics_dir is None:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
+
+
+MULTIPROCESS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+"""prometheus_client's own variable: set, every process writes its metrics to files there."""
+
+
+def _prepare_metrics_dir(configured: Path | None) -> Path:
+    """An empty directory for this server's metric files: values left by an earlier run
+    would be added to this one's (counters would start above zero)."""
+    if configured is None:
+        return Path(tempfile.mkdtemp(prefix="shop-metrics-"))
+    configured.mkdir(parents=True, exist_ok=True)
+    for leftover in configured.glob("*.db"):
+        leftover.unlink()
+    return configured
 
 
 async def _migrate(settings: Settings, *, quiet: bool = False) -> int:

@@ -11,6 +11,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from shop.infrastructure.db.schema import metadata
+from shop.infrastructure.observability.query_timing import time_queries
 from shop.settings import Settings
 
 SQLITE_BEGIN_OPTION = "shop_sqlite_begin"
@@ -52,6 +54,8 @@ def build_engine(settings: Settings) -> AsyncEngine:
     engine = create_async_engine(url, **options)
     if backend == "sqlite":
         _tune_sqlite(engine)
+    time_queries(engine, slow_query_ms=settings.slow_query_ms,
+                 known_tables=[*metadata.tables, "alembic_version"])
     return engine
 
 

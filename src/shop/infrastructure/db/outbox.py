@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shop.domain.shared.events import DomainEvent
 from shop.infrastructure.db.schema import outbox
+from shop.infrastructure.observability.tracing import current_traceparent
 
 _ENVELOPE_FIELDS = {"event_id", "occurred_at"}
 _encoder = msgspec.json.Encoder(decimal_format="string")
@@ -43,11 +44,14 @@ class OutboxMessage:
     aggregate_id: uuid.UUID
     occurred_at: datetime
     data_json: str
+    traceparent: str | None = None
+    """The trace of the command that wrote the event, when tracing was on."""
 
 
 async def append_to_outbox(conn: AsyncConnection, events: Sequence[DomainEvent]) -> None:
     if not events:
         return
+    traceparent = current_traceparent()
     await conn.execute(
         sa.insert(outbox),
         [
@@ -57,6 +61,7 @@ async def append_to_outbox(conn: AsyncConnection, events: Sequence[DomainEvent])
                 "aggregate_id": event.aggregate_id,
                 "occurred_at": event.occurred_at,
                 "payload": encode_data(event),
+                "traceparent": traceparent,
             }
             for event in events
         ],
@@ -102,6 +107,7 @@ def _message(row: sa.Row[Any]) -> OutboxMessage:
         aggregate_id=row.aggregate_id,
         occurred_at=row.occurred_at,
         data_json=row.payload,
+        traceparent=row.traceparent,
     )
 
 

@@ -79,6 +79,7 @@ outbox = sa.Table(
     sa.Column("occurred_at", UTCDateTime(), nullable=False),
     sa.Column("payload", sa.UnicodeText(), nullable=False),
     sa.Column("published_at", UTCDateTime(), nullable=True),
+    sa.Column("traceparent", sa.String(55), nullable=True),
     sa.Index("ix_outbox_unpublished", "published_at", "id"),
 )
 

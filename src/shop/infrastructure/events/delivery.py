@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from opentelemetry.trace import SpanKind, Tracer
+
 from shop.application.consumers import EventConsumer, ReceivedEvent
 from shop.infrastructure.observability.metrics import (
     EVENT_HANDLED_DELAY_SECONDS,
     EVENTS_CONSUMED,
     EVENTS_FAILED,
 )
+from shop.infrastructure.observability.tracing import continued_span
 from shop.settings import Settings
 
 ERROR_TEXT_LIMIT = 500
@@ -51,8 +54,24 @@ def describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"[:ERROR_TEXT_LIMIT]
 
 
-async def handle_counted(consumer: EventConsumer, event: ReceivedEvent) -> None:
-    """Run the consumer's handler and count how it went; its exception propagates."""
+async def handle_counted(consumer: EventConsumer, event: ReceivedEvent, *,
+                         tracer: Tracer | None = None, traceparent: str = "") -> None:
+    """Run the consumer's handler and count how it went; its exception propagates.
+
+    With tracing on, the handler runs in a CONSUMER span continuing the trace of the
+    request that caused the event (its `traceparent`, from the outbox row or entry).
+    """
+    if tracer is None:
+        await _handle_counted(consumer, event)
+        return
+    with continued_span(tracer, f"consume {event.type}", traceparent or None,
+                        kind=SpanKind.CONSUMER,
+                        attributes={"shop.consumer": consumer.name,
+                                    "messaging.message.id": str(event.event_id)}):
+        await _handle_counted(consumer, event)
+
+
+async def _handle_counted(consumer: EventConsumer, event: ReceivedEvent) -> None:
     try:
         await consumer.handle(event)
     except Exception:

@@ -20,6 +20,7 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from opentelemetry.trace import Tracer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop.application.consumers import EventConsumer
@@ -51,8 +52,10 @@ class OutboxConsumerRuntime:
         consumers: Sequence[EventConsumer],
         dead_letters: DeadLetterStore,
         policy: ConsumerPolicy,
+        tracer: Tracer | None = None,
     ) -> None:
         self._engine = engine
+        self._tracer = tracer
         self._consumers = tuple(consumers)
         self._dead_letters = dead_letters
         self._policy = policy
@@ -163,7 +166,8 @@ class OutboxConsumerRuntime:
         pause = self._policy.retry_seconds
         for attempt in range(1, self._policy.max_deliveries + 1):
             try:
-                await handle_counted(consumer, event)
+                await handle_counted(consumer, event, tracer=self._tracer,
+                                     traceparent=raw.traceparent)
                 return True
             except Exception as error:
                 log.warning("consumer %s failed on %s %s (attempt %d of %d): %s",

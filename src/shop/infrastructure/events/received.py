@@ -19,6 +19,8 @@ from shop.infrastructure.db.outbox import OutboxMessage
 
 FIELDS = ("type", "id", "occurred_at", "data")
 """The fields of a stream entry, as the contract names them."""
+TRACEPARENT = "traceparent"
+"""The optional fifth field: the W3C trace context of the request that caused the event."""
 
 
 class MalformedEvent(ValueError):
@@ -41,12 +43,15 @@ class RawEvent:
     id: str
     occurred_at: str
     data: str
+    traceparent: str = ""
+    """Empty unless tracing was on when the event was written."""
 
     @classmethod
     def from_stream(cls, fields: Mapping[bytes, bytes] | Mapping[str, str]) -> RawEvent:
         """The fields of a stream entry (bytes or text keys); absent ones are empty."""
         text = {_text(key): _text(value) for key, value in fields.items()}
-        return cls(**{name: text.get(name, "") for name in FIELDS})
+        return cls(**{name: text.get(name, "") for name in FIELDS},
+                   traceparent=text.get(TRACEPARENT, ""))
 
     @classmethod
     def from_outbox(cls, message: OutboxMessage) -> RawEvent:
@@ -55,12 +60,16 @@ class RawEvent:
             id=str(message.event_id),
             occurred_at=format_occurred_at(message.occurred_at),
             data=message.data_json,
+            traceparent=message.traceparent or "",
         )
 
     def fields(self) -> dict[str, str]:
-        """What `XADD` appends: the contract's entry."""
-        return {"type": self.type, "id": self.id, "occurred_at": self.occurred_at,
-                "data": self.data}
+        """What `XADD` appends: the contract's entry, plus `traceparent` when traced."""
+        fields = {"type": self.type, "id": self.id, "occurred_at": self.occurred_at,
+                  "data": self.data}
+        if self.traceparent:
+            fields[TRACEPARENT] = self.traceparent
+        return fields
 
     def parse(self) -> ReceivedEvent:
         """The event a consumer receives; `MalformedEvent` if any field is not valid."""

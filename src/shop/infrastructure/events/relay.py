@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from opentelemetry.trace import Tracer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop.domain.shared.events import DomainEvent
@@ -25,7 +27,11 @@ from shop.infrastructure.db.outbox import (
 from shop.infrastructure.events.leader_lock import LeaderLock
 from shop.infrastructure.events.publishers import EventPublisher
 from shop.infrastructure.events.relay_wake import RelayWake
-from shop.infrastructure.observability.metrics import OUTBOX_OLDEST_UNPUBLISHED_AGE_SECONDS
+from shop.infrastructure.observability.metrics import (
+    OUTBOX_EVENTS_PUBLISHED,
+    OUTBOX_OLDEST_UNPUBLISHED_AGE_SECONDS,
+)
+from shop.infrastructure.observability.tracing import producer_spans
 
 log = logging.getLogger("shop.outbox")
 
@@ -43,6 +49,7 @@ class OutboxRelay:
         batch_size: int = 200,
         poll_seconds: float = 0.5,
         cross_process_wake: RelayWake | None = None,
+        tracer: Tracer | None = None,
     ) -> None:
         self._engine = engine
         self._publisher = publisher
@@ -56,6 +63,7 @@ class OutboxRelay:
         self._listener: asyncio.Task[None] | None = None
         self._stopping = False
         self._failures = 0
+        self._tracer = tracer
 
     def wake(self, _events: Sequence[DomainEvent] = ()) -> None:
         """Called after a commit so new events leave at once instead of at the next poll
@@ -70,9 +78,15 @@ class OutboxRelay:
         self._observe_oldest(messages[0].occurred_at if messages else None)
         if not messages:
             return 0
-        await self._publisher.publish(messages)
+        if self._tracer is None:
+            await self._publisher.publish(messages)
+        else:
+            with producer_spans(self._tracer, [(m.event_type, m.traceparent) for m in messages]):
+                await self._publisher.publish(messages)
         async with write_transaction(self._engine) as conn:
             await mark_published(conn, [m.position for m in messages], datetime.now(UTC))
+        for event_type, count in Counter(m.event_type for m in messages).items():
+            OUTBOX_EVENTS_PUBLISHED.labels(type=event_type).inc(count)
         return len(messages)
 
     async def drain(self) -> int:

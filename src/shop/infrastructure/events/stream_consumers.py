@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from opentelemetry.trace import Tracer
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
@@ -82,12 +83,14 @@ class StreamConsumerRuntime:
         dead_letters: RedisDeadLetters,
         policy: ConsumerPolicy,
         name: str | None = None,
+        tracer: Tracer | None = None,
     ) -> None:
         self._redis = redis
         self._stream = stream
         self._consumers = tuple(consumers)
         self._dead = dead_letters
         self._policy = policy
+        self._tracer = tracer
         self.name = name or worker_name()
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = asyncio.Event()
@@ -205,7 +208,8 @@ class StreamConsumerRuntime:
         if event.type not in consumer.event_types:
             return True
         try:
-            await handle_counted(consumer, event)
+            await handle_counted(consumer, event, tracer=self._tracer,
+                                 traceparent=raw.traceparent)
         except Exception as error:
             log.warning("consumer %s failed on %s %s (delivery %d of %d): %s", consumer.name,
                         event.type, event.event_id, deliveries, self._policy.max_deliveries,

@@ -16,6 +16,7 @@ import msgspec
 import structlog
 from structlog.typing import EventDict, Processor
 
+from shop.infrastructure.observability.tracing import add_trace_ids
 from shop.settings import Settings
 
 _HANDLER_NAME = "shop-structlog"
@@ -29,6 +30,8 @@ def configure_logging(settings: Settings) -> None:
     """
     level = _level_of(settings.log_level)
     shared = _shared_processors()
+    if settings.otel_exporter.strip().lower() != "none":
+        shared.append(add_trace_ids)
     rendering = [*_exception_processors(settings.log_format), _renderer(settings.log_format)]
     structlog.configure(
         processors=[*shared, structlog.processors.StackInfoRenderer(), *rendering],

@@ -17,6 +17,7 @@ from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
 from shop.bootstrap import ShopRuntime, build_runtime
+from shop.infrastructure.observability.tracing import traced_asgi
 from shop.interfaces.http.auth import provide_principal
 from shop.interfaces.http.controllers import (
     AnalyticsController,
@@ -72,8 +73,12 @@ def create_app(settings: Settings | None = None, *, runtime: ShopRuntime | None 
         cors_config=cors_config(settings.cors_origin_list),
     )
     document_every_failure(app)
-    app.asgi_handler = RequestContextMiddleware(SecurityHeadersMiddleware(app.asgi_handler),
-                                                access_log=settings.access_log)
+    app.asgi_handler = RequestContextMiddleware(
+        SecurityHeadersMiddleware(app.asgi_handler), access_log=settings.access_log,
+        traced=runtime.tracer_provider is not None)
+    if runtime.tracer_provider is not None:
+        # Outside the request context, so the access log line is written inside the span.
+        app.asgi_handler = traced_asgi(app.asgi_handler, runtime.tracer_provider)
     return app
 
 

@@ -10,6 +10,7 @@ without the needed role answers 403.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Final, TypeAlias
 
 from litestar.connection import ASGIConnection
@@ -28,6 +29,16 @@ SECURED: Final[list[dict[str, list[str]]]] = [{BEARER_SCHEME: []}]
 
 _STATE_KEY: Final = "shop_principal"
 ACCOUNT_DISABLED: Final = "this account is disabled; its tokens no longer work"
+
+
+def principal_in(state: Mapping[str, Any]) -> Principal | None:
+    """The principal a guard or handler of this request already decoded, if any.
+
+    The access log reads it after the response: it never decodes a token itself,
+    so public routes cost nothing and a bad token is never logged.
+    """
+    found = state.get(_STATE_KEY)
+    return found if isinstance(found, Principal) else None
 
 
 def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:

@@ -21,6 +21,8 @@ from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 from prometheus_client import Histogram
 
 from shop.infrastructure.observability.metrics import HTTP_REQUEST_DURATION, HTTP_REQUESTS_IN_FLIGHT
+from shop.infrastructure.observability.tracing import name_server_span
+from shop.interfaces.http.auth import principal_in
 
 REQUEST_ID_HEADER: Final = b"x-request-id"
 MAX_REQUEST_ID_LENGTH: Final = 200
@@ -60,11 +62,12 @@ def request_id_from(headers: Iterable[tuple[bytes, bytes]]) -> str:
 class RequestContextMiddleware:
     """Tags every HTTP response with its request id, measures it and logs it."""
 
-    __slots__ = ("_access_log", "_app", "_durations", "_log")
+    __slots__ = ("_access_log", "_app", "_durations", "_log", "_traced")
 
-    def __init__(self, app: ASGIApp, *, access_log: bool) -> None:
+    def __init__(self, app: ASGIApp, *, access_log: bool, traced: bool = False) -> None:
         self._app = app
         self._access_log = access_log
+        self._traced = traced
         self._log = structlog.get_logger("shop.http.access").bind()  # bound once, not per request
         self._durations: dict[tuple[str, str, int], Histogram] = {}
 
@@ -80,13 +83,18 @@ class RequestContextMiddleware:
         path = scope["path"]
         status = 500  # what the server answers if the app fails before starting a response
 
+        traced = self._traced
+
         async def send_with_request_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message["headers"] = [*message.get("headers", ()), id_header]
+                if traced:  # routing is done; the span ends with the response's last byte
+                    name_server_span(scope["method"], scope.get("path_template") or UNMATCHED_ROUTE)
             await send(message)
 
+        state = scope.setdefault("state", {})  # where the auth guards leave the principal
         tokens = structlog.contextvars.bind_contextvars(request_id=request_id)
         HTTP_REQUESTS_IN_FLIGHT.inc()
         started = perf_counter()
@@ -99,9 +107,11 @@ class RequestContextMiddleware:
             route = scope.get("path_template") or UNMATCHED_ROUTE
             self._duration(method, route, status).observe(elapsed)
             if self._access_log:
+                principal = principal_in(state)
                 self._log.info(
                     "request", request_id=request_id, method=method, route=route,
                     path=path, status=status, duration_ms=round(elapsed * 1000, 3),
+                    principal_id=str(principal.customer_id) if principal else None,
                 )
             structlog.contextvars.reset_contextvars(**tokens)
 

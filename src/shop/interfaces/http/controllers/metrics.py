@@ -7,6 +7,7 @@ from typing import Final
 from litestar import Controller, Response, get
 
 from shop.infrastructure.observability.metrics import EXPOSITION_CONTENT_TYPE, exposition
+from shop.interfaces.http.dependencies import Runtime
 from shop.interfaces.http.problems import error_responses
 
 MEDIA_TYPE: Final = "; ".join(
@@ -23,9 +24,12 @@ class MetricsController(Controller):
         "/",
         summary="Prometheus metrics",
         description="Text exposition for a Prometheus scrape, e.g. "
-        "`shop_http_request_duration_seconds` by method, route template and status.",
+        "`shop_http_request_duration_seconds` by method, route template and status. "
+        "Under `shop serve --workers N` any worker answers with the sum over all workers "
+        "(see docs/observability.md for every metric).",
         media_type=MEDIA_TYPE,
         responses=error_responses(),
     )
-    async def metrics(self) -> Response[bytes]:
-        return Response(content=exposition(), media_type=MEDIA_TYPE)
+    async def metrics(self, runtime: Runtime) -> Response[bytes]:
+        content = exposition(runtime.settings.metrics_dir)
+        return Response(content=content, media_type=MEDIA_TYPE)

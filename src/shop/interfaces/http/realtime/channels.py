@@ -20,6 +20,7 @@ import logging
 import uuid
 from collections.abc import AsyncGenerator, Iterable, Sequence
 from dataclasses import dataclass
+from time import perf_counter
 from types import TracebackType
 from typing import Any, Final, Protocol
 
@@ -33,7 +34,11 @@ from litestar.types import ControllerRouterHandler
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from shop.infrastructure.observability.metrics import WS_MESSAGES_DROPPED
+from shop.infrastructure.observability.metrics import (
+    REALTIME_PUBLISH_DURATION,
+    WS_MESSAGES_DROPPED,
+    WS_SUBSCRIPTIONS,
+)
 from shop.settings import Settings
 
 log = logging.getLogger("shop.realtime")
@@ -69,6 +74,11 @@ class ChannelNames:
     @property
     def stock_prefix(self) -> str:
         return f"{self.prefix}feed:{INVENTORY_FEED}:"
+
+    def observe_publish(self, channels: Sequence[str], started: float) -> None:
+        """Record how long the broker took to accept one message for `channels`."""
+        feed = self.feed_of(channels[0]) if channels else "unknown"
+        REALTIME_PUBLISH_DURATION.labels(feed=feed).observe(perf_counter() - started)
 
 
 @dataclass(frozen=True)
@@ -157,8 +167,10 @@ class ResilientRedisPubSubBackend(RedisChannelsPubSubBackend):
 
     async def publish(self, data: bytes, channels: Iterable[str]) -> None:
         targets = list(channels)
+        started = perf_counter()
         try:
             await super().publish(data, targets)
+            self._names.observe_publish(targets, started)
         except (RedisError, OSError) as error:
             feed = self._names.feed_of(targets[0]) if targets else "unknown"
             WS_MESSAGES_DROPPED.labels(feed=feed, reason="publish_failed").inc()
@@ -183,10 +195,24 @@ class ResilientRedisPubSubBackend(RedisChannelsPubSubBackend):
                 await asyncio.sleep(_REDIS_RETRY_SECONDS)
 
 
+class TimedMemoryChannelsBackend(MemoryChannelsBackend):
+    """Channels' memory backend with its publish latency recorded like the Redis one's."""
+
+    def __init__(self, *, names: ChannelNames) -> None:
+        super().__init__()
+        self._names = names
+
+    async def publish(self, data: bytes, channels: Iterable[str]) -> None:
+        targets = list(channels)
+        started = perf_counter()
+        await super().publish(data, targets)
+        self._names.observe_publish(targets, started)
+
+
 def build_backend(redis: Redis | None, names: ChannelNames) -> ChannelsBackend:
     """Redis pub/sub when the runtime has Redis (shared by every process), else memory."""
     if redis is None:
-        return MemoryChannelsBackend()
+        return TimedMemoryChannelsBackend(names=names)
     return ResilientRedisPubSubBackend(redis=redis, names=names)
 
 
@@ -244,6 +270,7 @@ class FeedChannels(ChannelsPlugin):
             except BaseException:
                 self._forget(subscriber, wanted)
                 raise
+        self._count_subscriptions(wanted, +1)
         return subscriber
 
     async def unsubscribe(self, subscriber: Subscriber,
@@ -252,8 +279,16 @@ class FeedChannels(ChannelsPlugin):
         so entries left without subscribers are removed rather than kept forever."""
         targets = [channels] if isinstance(channels, str) else (
             None if channels is None else list(channels))
+        held = [channel for channel in (targets if targets is not None else list(self._channels))
+                if subscriber in self._channels.get(channel, ())]
         await super().unsubscribe(subscriber, targets)
+        self._count_subscriptions(held, -1)
         self._prune(targets if targets is not None else list(self._channels))
+
+    def _count_subscriptions(self, channels: Iterable[str], change: int) -> None:
+        """`shop_ws_subscriptions`: one per (connection, channel) followed, by feed."""
+        for channel in channels:
+            WS_SUBSCRIPTIONS.labels(feed=self.names.feed_of(channel)).inc(change)
 
     def _forget(self, subscriber: Subscriber, channels: Iterable[str]) -> None:
         for channel in channels:

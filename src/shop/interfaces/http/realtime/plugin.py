@@ -11,17 +11,21 @@ from __future__ import annotations
 
 from shop.bootstrap import ShopRuntime
 from shop.interfaces.http.realtime.channels import (
+    INVENTORY_FEED,
+    ORDERS_FEED,
     ChannelNames,
     FeedChannels,
     FeedLimits,
     build_backend,
 )
 from shop.interfaces.http.realtime.feeds import route_handlers
+from shop.interfaces.http.realtime.session import expose_drop_counters
 
 
 def realtime_feeds(runtime: ShopRuntime) -> FeedChannels:
     """The feeds plugin for one app on `runtime` (add it to the app's `plugins`)."""
     names = ChannelNames(runtime.settings.redis_prefix)
+    expose_drop_counters((INVENTORY_FEED, ORDERS_FEED))
     return FeedChannels(
         build_backend(runtime.redis, names),
         names=names,

@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final, NamedTuple, cast
 
@@ -69,6 +69,21 @@ ACCOUNT_DISABLED: Final = CloseReason("account_disabled", 4401, "the account was
 
 MessageHandler = Callable[[str | bytes], Awaitable[None]]
 """What a feed does with each message its client sends."""
+
+
+def expose_drop_counters(feeds: Iterable[str]) -> None:
+    """Create the drop counters' series at zero before anything is dropped.
+
+    `rate()` and the alerts need a series to exist before its first increment,
+    and under `shop serve` (multiprocess mode) a series that was never written
+    is not exposed at all.
+    """
+    for feed in feeds:
+        for reason in (SLOW_CLIENT, HEARTBEAT_TIMEOUT):
+            WS_CLIENTS_DROPPED.labels(feed=feed, reason=reason.label)
+            WS_MESSAGES_DROPPED.labels(feed=feed, reason=reason.label)
+        for label in ("publish_failed", "feed_not_running"):
+            WS_MESSAGES_DROPPED.labels(feed=feed, reason=label)
 
 _CHANGE_TYPE: Final = {INVENTORY_FEED: "stock_changed"}
 _DEFAULT_CHANGE_TYPE: Final = "order_status_changed"
