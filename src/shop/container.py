@@ -32,6 +32,7 @@ from shop.infrastructure.auth.throttle import (
     ThrottlePolicy,
 )
 from shop.infrastructure.auth.tokens import build_token_service
+from shop.infrastructure.cache.listings import ListingCachedReadModel, NearListings
 from shop.infrastructure.cache.memory import InMemoryProductCache
 from shop.infrastructure.cache.near import NearProductCache
 from shop.infrastructure.cache.redis import RedisProductCache
@@ -110,8 +111,15 @@ EVENTS_STREAM_MAXLEN = 1_000_000
 """Approximate cap of the events stream, so an unconsumed stream cannot fill Redis."""
 
 
+def near_listings(settings: Settings, redis: Redis | None) -> NearListings | None:
+    """List pages in process memory exist only where the near cache keeps them coherent."""
+    if redis is None or settings.near_cache_seconds <= 0:
+        return None
+    return NearListings(ttl_seconds=settings.near_cache_seconds)
+
+
 def product_cache(
-    settings: Settings, redis: Redis | None
+    settings: Settings, redis: Redis | None, listings: NearListings | None
 ) -> InMemoryProductCache | RedisProductCache | NearProductCache:
     if redis is None:
         return InMemoryProductCache(ttl_seconds=settings.cache_ttl_seconds)
@@ -120,7 +128,14 @@ def product_cache(
     if settings.near_cache_seconds <= 0:
         return shared
     return NearProductCache(shared, redis, channel=f"{settings.redis_prefix}cache:invalidations",
-                            ttl_seconds=settings.near_cache_seconds)
+                            ttl_seconds=settings.near_cache_seconds, listings=listings)
+
+
+def catalog_read_model(
+    engine: AsyncEngine, listings: NearListings | None
+) -> SqlCatalogReadModel | ListingCachedReadModel:
+    read_model = SqlCatalogReadModel(engine)
+    return read_model if listings is None else ListingCachedReadModel(read_model, listings)
 
 
 def mailer(settings: Settings) -> SmtpMailer | EmlFileMailer:
@@ -227,9 +242,10 @@ class Container(containers.DeclarativeContainer):
     engine = providers.Singleton(traced_engine, settings, tracer_provider)
     redis = providers.Singleton(traced_redis, settings, tracer_provider)
 
-    product_cache = providers.Singleton(product_cache, settings, redis)
+    listings = providers.Singleton(near_listings, settings, redis)
+    product_cache = providers.Singleton(product_cache, settings, redis, listings)
     uow_factory = providers.Singleton(SqlUnitOfWorkFactory, engine)
-    catalog_read_model = providers.Singleton(SqlCatalogReadModel, engine)
+    catalog_read_model = providers.Singleton(catalog_read_model, engine, listings)
     customer_read_model = providers.Singleton(SqlCustomerReadModel, engine)
     order_read_model = providers.Singleton(SqlOrderReadModel, engine)
     inventory_read_model = providers.Singleton(SqlInventoryReadModel, engine)

@@ -79,7 +79,14 @@ from shop.application.ordering.query_handlers import (
     ListOrdersHandler,
 )
 from shop.application.ports import CatalogReadModel, Clock, ProductCache, UnitOfWorkFactory
-from shop.domain.catalog.events import ProductDeleted, ProductUpdated
+from shop.domain.catalog.events import (
+    CategoryCreated,
+    CategoryDeleted,
+    CategoryUpdated,
+    ProductCreated,
+    ProductDeleted,
+    ProductUpdated,
+)
 from shop.domain.customers.events import CustomerDisabled, CustomerEnabled
 from shop.domain.inventory.events import StockChanged
 
@@ -154,6 +161,10 @@ def build_message_bus(
             ListNotifications: ListNotificationsHandler(notification_read_model),
         },
         event_handlers={
+            ProductCreated: [invalidate.on_listing_changed],
+            CategoryCreated: [invalidate.on_listing_changed],
+            CategoryUpdated: [invalidate.on_listing_changed],
+            CategoryDeleted: [invalidate.on_listing_changed],
             ProductUpdated: [invalidate.on_product_changed],
             ProductDeleted: [invalidate.on_product_changed],
             StockChanged: [invalidate.on_stock_changed],
