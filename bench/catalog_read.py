@@ -102,10 +102,14 @@ CATEGORY_TREE: tuple[tuple[str, str | None], ...] = (
 )
 """(name, parent): a root, two branches, two leaves each; products spread over all seven."""
 
+# `name_key` is what the search matches (the name case-folded, `search_key` in the
+# repositories): for these ASCII names, lower() is the same.
+
 _CLONE_PRODUCTS = """
-INSERT INTO products (id, name, description, price_minor, currency, category_id, sku,
-                      version, created_at, updated_at, deleted_at)
-SELECT gen_random_uuid(), 'Bench product ' || lpad(i::text, 5, '0'), t.description,
+INSERT INTO products (id, name, name_key, description, price_minor, currency, category_id,
+                      sku, version, created_at, updated_at, deleted_at)
+SELECT gen_random_uuid(), 'Bench product ' || lpad(i::text, 5, '0'),
+       'bench product ' || lpad(i::text, 5, '0'), t.description,
        100 + (i * 37) % 5000, t.currency, c.ids[1 + i % c.n], $2 || '-' || i, t.version,
        t.created_at - i * interval '1 millisecond', t.updated_at - i * interval '1 millisecond',
        NULL
