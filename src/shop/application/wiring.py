@@ -6,6 +6,19 @@ in-memory fakes. One table of handlers, so nothing can be wired twice.
 
 from __future__ import annotations
 
+from typing import Any
+
+from shop.application.ai import queries as aq
+from shop.application.ai.category_suggestions import SuggestCategoriesHandler
+from shop.application.ai.indexer import ProductEmbeddingIndexer
+from shop.application.ai.ports import AiPorts
+from shop.application.ai.recommendations import (
+    RecommendForCustomerHandler,
+    RecommendForProductHandler,
+)
+from shop.application.ai.search import SearchProductsHandler
+from shop.application.ai.stockouts import ForecastStockoutsHandler
+from shop.application.ai.switch import RefuseWhileAiDisabled
 from shop.application.analytics.ports import AnalyticsReadModel
 from shop.application.analytics.queries import GetSalesSummary
 from shop.application.analytics.query_handlers import GetSalesSummaryHandler, SummaryPolicy
@@ -57,7 +70,8 @@ from shop.application.customers.ports import (
     TokenService,
 )
 from shop.application.customers.query_handlers import GetCustomerHandler, ListCustomersHandler
-from shop.application.messagebus import MessageBus, UseCaseTracer
+from shop.application.messagebus import MessageBus, QueryHandler, UseCaseTracer
+from shop.application.messages import Query
 from shop.application.notifications.ports import NotificationReadModel
 from shop.application.notifications.queries import ListNotifications
 from shop.application.notifications.query_handlers import ListNotificationsHandler
@@ -112,7 +126,10 @@ def build_message_bus(
     clock: Clock,
     summary_policy: SummaryPolicy | None = None,
     tracer: UseCaseTracer | None = None,
+    ai: AiPorts | None = None,
+    indexer: ProductEmbeddingIndexer | None = None,
 ) -> MessageBus:
+    """`ai` None (`SHOP_AI_ENABLED=false`): every AI query answers `AiDisabled`."""
     invalidate = InvalidateCachedProduct(product_cache)
     forget_status = ForgetCachedAccountStatus(account_status)
     issuer = TokenIssuer(token_service, token_policy, clock)
@@ -159,6 +176,7 @@ def build_message_bus(
             oq.GetStock: GetStockHandler(inventory_read_model),
             GetSalesSummary: GetSalesSummaryHandler(analytics_read_model, clock, summary_policy),
             ListNotifications: ListNotificationsHandler(notification_read_model),
+            **ai_query_handlers(ai, catalog_read_model, clock),
         },
         event_handlers={
             ProductCreated: [invalidate.on_listing_changed],
@@ -166,10 +184,31 @@ def build_message_bus(
             CategoryUpdated: [invalidate.on_listing_changed],
             CategoryDeleted: [invalidate.on_listing_changed],
             ProductUpdated: [invalidate.on_product_changed],
-            ProductDeleted: [invalidate.on_product_changed],
+            ProductDeleted: [invalidate.on_product_changed,
+                             *([indexer.on_product_deleted] if indexer else [])],
             StockChanged: [invalidate.on_stock_changed],
             CustomerDisabled: [forget_status.on_status_changed],
             CustomerEnabled: [forget_status.on_status_changed],
         },
         tracer=tracer,
     )
+
+
+def ai_query_handlers(
+    ai: AiPorts | None, catalog: CatalogReadModel, clock: Clock
+) -> dict[type[Query[Any]], QueryHandler[Any]]:
+    if ai is None:
+        refuse = RefuseWhileAiDisabled()
+        return {query: refuse for query in (aq.SearchProducts, aq.SuggestCategories,
+                                            aq.RecommendForProduct, aq.RecommendForCustomer,
+                                            aq.ForecastStockouts)}
+    return {
+        aq.SearchProducts: SearchProductsHandler(ai.embedder, ai.vectors, ai.keywords, ai.views,
+                                                 catalog),
+        aq.SuggestCategories: SuggestCategoriesHandler(ai.embedder, ai.vectors, ai.views,
+                                                       catalog),
+        aq.RecommendForProduct: RecommendForProductHandler(ai.purchases, ai.vectors, ai.views),
+        aq.RecommendForCustomer: RecommendForCustomerHandler(ai.purchases, ai.vectors,
+                                                             ai.views),
+        aq.ForecastStockouts: ForecastStockoutsHandler(ai.demand, ai.views, clock),
+    }
