@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
@@ -150,3 +151,21 @@ async def test_category_suggestions_are_for_admins_and_take_a_strict_body(shop: 
     assert_problem(await shop.client.post(SUGGEST, json={"name": "x", "price": "1.00"}), 400)
     anonymous = {"Authorization": ""}
     assert_problem(await shop.client.post(SUGGEST, json={"name": "x"}, headers=anonymous), 401)
+
+
+async def test_a_product_created_through_the_api_is_embedded_by_the_consumer_runtime(
+    shop: Shop,
+) -> None:
+    """No manual indexing: the embedded runtime feeds the indexer from the outbox."""
+    response = await shop.client.post("/api/v1/products", json={
+        "name": "Hammock", "description": "Hangs between two trees in the garden",
+        "price": "60.00", "category_id": shop._category, "stock": 2})
+    assert response.status_code == 201, response.text
+    deadline = asyncio.get_running_loop().time() + 20
+    while True:
+        found = names(await shop.search("a hanging bed for the garden", mode="semantic",
+                                        limit=1))
+        if found == ["Hammock"] or asyncio.get_running_loop().time() > deadline:
+            break
+        await asyncio.sleep(0.1)
+    assert found == ["Hammock"]
