@@ -102,10 +102,14 @@ CATEGORY_TREE: tuple[tuple[str, str | None], ...] = (
 )
 """(name, parent): a root, two branches, two leaves each; products spread over all seven."""
 
+# `name_key` is what the search matches (the name case-folded, `search_key` in the
+# repositories): for these ASCII names, lower() is the same.
+
 _CLONE_PRODUCTS = """
-INSERT INTO products (id, name, description, price_minor, currency, category_id, sku,
-                      version, created_at, updated_at, deleted_at)
-SELECT gen_random_uuid(), 'Bench product ' || lpad(i::text, 5, '0'), t.description,
+INSERT INTO products (id, name, name_key, description, price_minor, currency, category_id,
+                      sku, version, created_at, updated_at, deleted_at)
+SELECT gen_random_uuid(), 'Bench product ' || lpad(i::text, 5, '0'),
+       'bench product ' || lpad(i::text, 5, '0'), t.description,
        100 + (i * 37) % 5000, t.currency, c.ids[1 + i % c.n], $2 || '-' || i, t.version,
        t.created_at - i * interval '1 millisecond', t.updated_at - i * interval '1 millisecond',
        NULL
@@ -395,7 +399,8 @@ def print_report(report: dict[str, Any]) -> None:
             f"{num(s['pg_xacts_per_request'], '.2f'):>11}"
         )
     for endpoint, path in report["paths"].items():
-        print(f"  {endpoint:<13} = GET {path}")
+        if endpoint in report["summary"]:
+            print(f"  {endpoint:<13} = GET {path}")
     print()
     for row in report["ratios"]:
         value = row["ratio"]
@@ -432,11 +437,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--warmup", type=int, default=2, help="seconds of unmeasured load per endpoint (default 2)"
     )
+    p.add_argument("--only", default=",".join(ENDPOINTS),
+                   help="comma-separated endpoints to measure (default: all; the ratios"
+                   " whose two sides were both measured are printed)")
     p.add_argument("--products", type=int, default=10_000,
                    help="products in the catalog (default 10,000)")
     add_common_arguments(p)
     args = p.parse_args(argv)
     check_common_arguments(p, args)
+    args.only = tuple(e for e in ENDPOINTS if e in args.only.split(","))
+    if not args.only:
+        p.error(f"--only names none of {', '.join(ENDPOINTS)}")
     if args.threads > args.connections:
         p.error("--threads must not exceed --connections")
     if min(args.duration, args.connections, args.threads, args.rounds, args.workers) < 1:
@@ -466,14 +477,14 @@ def scenario(args: argparse.Namespace, wrk: str, bench: Deployment) -> dict[str,
 
     if args.warmup > 0:
         log(f"warm-up: {args.warmup} s per endpoint (not measured)")
-        for endpoint in ENDPOINTS:
+        for endpoint in args.only:
             load(wrk, servers[endpoint].base + paths[endpoint], args, args.warmup)
 
     runs: list[Run] = []
     for rnd in range(args.rounds):
         # Rotate the order each round so no endpoint always runs first or last.
-        shift = rnd % len(ENDPOINTS)
-        for endpoint in ENDPOINTS[shift:] + ENDPOINTS[:shift]:
+        shift = rnd % len(args.only)
+        for endpoint in args.only[shift:] + args.only[:shift]:
             run = measure(wrk, endpoint, servers[endpoint], paths[endpoint], rnd, args, bench)
             runs.append(run)
             log(
@@ -493,6 +504,8 @@ def scenario(args: argparse.Namespace, wrk: str, bench: Deployment) -> dict[str,
                 "per_round": per_round_ratios(runs, num, den)} for num, den in TRACING_RATIOS]
     ratios = []
     for num, den, target in TARGETS:
+        if num not in args.only or den not in args.only:
+            continue
         value = ratio(summary, num, den)
         ratios.append({"name": f"{num}/{den}", "ratio": None if value is None else round(value, 3),
                        "target": target, "per_round": per_round_ratios(runs, num, den)})

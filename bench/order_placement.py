@@ -246,6 +246,22 @@ async def database_state(dsn: str) -> dict[str, Any]:
         await conn.close()
 
 
+SETTLE_SECONDS = 120.0
+"""How long the servers may take to finish the orders wrk left in flight (a bound)."""
+
+
+def wait_until_settled(bench: Deployment) -> dict[str, Any]:
+    """The database once no order is `Pending` any more (the servers finish the orders wrk
+    left in flight when it stopped), or after SETTLE_SECONDS: what is still Pending then
+    fails the check."""
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while True:
+        time.sleep(1.1)  # also lets PostgreSQL flush its statistics (once a second)
+        state = asyncio.run(database_state(bench.database_dsn))
+        if not state["orders_by_status"].get("Pending") or time.monotonic() > deadline:
+            return state
+
+
 PAID_ORDER_EVENTS = ("OrderPlaced", "OrderPaid")
 STREAM_WAIT_SECONDS = 30.0
 """How long the relay may take to publish the last events after the load (a bound)."""
@@ -499,9 +515,8 @@ def run(args: argparse.Namespace, wrk: str, bench: Deployment) -> dict[str, Any]
     elapsed = time.monotonic() - started
     used = cpu_used(cpu0, cpu_sample(groups), groups=("server", "redis", "postgres"))
     used["wrk"] = children_cpu() - wrk0
-    time.sleep(2.0)  # orders wrk left in flight finish; statistics flush (once a second)
+    state = wait_until_settled(bench)
     pg1 = bench.services.pg_transactions(bench.database)
-    state = asyncio.run(database_state(bench.database_dsn))
     return {
         "products": products,
         "pgbench": pgbench,

@@ -22,6 +22,8 @@ from opentelemetry.sdk.trace import TracerProvider
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shop.application.ai.errors import AiDisabled
+from shop.application.ai.indexer import Progress
 from shop.application.customers.commands import EnsureAdmin
 from shop.application.messagebus import MessageBus
 from shop.application.ordering.commands import SettlePendingOrders
@@ -73,6 +75,8 @@ class ShopRuntime:
         if isinstance(self.consumers, OutboxConsumerRuntime):
             # Embedded: every process consumes from the outbox; with Redis, `shop worker` does.
             self._background.append(self.consumers)
+        if self.settings.ai_enabled:
+            self._background.append(container.vector_index_catch_up())
         self._started = False
 
     async def migrate(self) -> None:
@@ -111,6 +115,13 @@ class ShopRuntime:
         except Exception as error:
             log.warning("consumer groups not ensured (the workers create them): %s", error)
 
+    async def reindex_embeddings(self, progress: Progress | None = None) -> int:
+        """Embed every live product again (`shop ai reindex`); how many. AiDisabled when off."""
+        indexer = self.container.product_embedding_indexer()
+        if indexer is None:
+            raise AiDisabled
+        return await indexer.reindex_all(progress)
+
     async def ensure_configured_admin(self) -> None:
         """SHOP_ADMIN_EMAIL and SHOP_ADMIN_PASSWORD make sure that admin exists (idempotent)."""
         email, password = self.settings.admin_email, self.settings.admin_password
@@ -143,6 +154,7 @@ class ShopRuntime:
             self._started = False
         if self.redis is not None:
             await self._bounded(self.redis.aclose(), "closing Redis")
+        self.container.embedder().close()
         await self._bounded(self.engine.dispose(), "closing the database pool")
         if self.tracer_provider is not None:
             # Exports what is still batched; bounded by the SDK's own export timeout.

@@ -18,6 +18,9 @@ from opentelemetry.trace import Tracer
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shop.application.ai.indexer import ProductEmbeddingIndexer
+from shop.application.ai.ports import AiPorts
+from shop.application.ai.purchases import CoPurchaseProjection
 from shop.application.analytics.query_handlers import SummaryPolicy
 from shop.application.analytics.rebuild import RebuildAnalytics
 from shop.application.clock import SystemClock
@@ -27,6 +30,10 @@ from shop.application.customers.handlers import TokenPolicy
 from shop.application.notifications.password_reset import PasswordResetMailer
 from shop.application.notifications.sender import DeliveryPolicy, NotificationSender
 from shop.application.wiring import build_message_bus
+from shop.infrastructure.ai.index_sync import VectorIndexCatchUp
+from shop.infrastructure.ai.model_files import model_files
+from shop.infrastructure.ai.numpy_index import NumpyVectorIndex
+from shop.infrastructure.ai.onnx_embedder import OnnxEmbedder
 from shop.infrastructure.auth.passwords import Argon2PasswordHasher
 from shop.infrastructure.auth.throttle import (
     InMemoryLoginThrottle,
@@ -34,6 +41,7 @@ from shop.infrastructure.auth.throttle import (
     ThrottlePolicy,
 )
 from shop.infrastructure.auth.tokens import build_token_service
+from shop.infrastructure.cache.listings import ListingCachedReadModel, NearListings
 from shop.infrastructure.cache.memory import InMemoryProductCache
 from shop.infrastructure.cache.near import NearProductCache
 from shop.infrastructure.cache.redis import RedisProductCache
@@ -42,14 +50,18 @@ from shop.infrastructure.db.analytics_projections import SqlProjectionStore
 from shop.infrastructure.db.analytics_read_model import SqlAnalyticsReadModel
 from shop.infrastructure.db.analytics_rebuild import SqlProjectionRebuilder
 from shop.infrastructure.db.catalog_read_model import SqlCatalogReadModel
+from shop.infrastructure.db.co_purchases import SqlCoPurchaseStore
 from shop.infrastructure.db.customer_read_model import SqlCustomerReadModel
+from shop.infrastructure.db.embedding_store import SqlEmbeddingStore
 from shop.infrastructure.db.engine import build_engine
+from shop.infrastructure.db.keyword_search import SqlKeywordIndex
 from shop.infrastructure.db.notification_recipients import SqlRecipients
 from shop.infrastructure.db.notification_store import (
     SqlNotificationReadModel,
     SqlNotificationStore,
 )
 from shop.infrastructure.db.order_read_model import SqlInventoryReadModel, SqlOrderReadModel
+from shop.infrastructure.db.product_documents import SqlProductDocuments
 from shop.infrastructure.db.unit_of_work import SqlUnitOfWorkFactory
 from shop.infrastructure.events.dead_letters import (
     DeadLetterStore,
@@ -114,8 +126,15 @@ EVENTS_STREAM_MAXLEN = 1_000_000
 """Approximate cap of the events stream, so an unconsumed stream cannot fill Redis."""
 
 
+def near_listings(settings: Settings, redis: Redis | None) -> NearListings | None:
+    """List pages in process memory exist only where the near cache keeps them coherent."""
+    if redis is None or settings.near_cache_seconds <= 0:
+        return None
+    return NearListings(ttl_seconds=settings.near_cache_seconds)
+
+
 def product_cache(
-    settings: Settings, redis: Redis | None
+    settings: Settings, redis: Redis | None, listings: NearListings | None
 ) -> InMemoryProductCache | RedisProductCache | NearProductCache:
     if redis is None:
         return InMemoryProductCache(ttl_seconds=settings.cache_ttl_seconds)
@@ -124,7 +143,14 @@ def product_cache(
     if settings.near_cache_seconds <= 0:
         return shared
     return NearProductCache(shared, redis, channel=f"{settings.redis_prefix}cache:invalidations",
-                            ttl_seconds=settings.near_cache_seconds)
+                            ttl_seconds=settings.near_cache_seconds, listings=listings)
+
+
+def catalog_read_model(
+    engine: AsyncEngine, listings: NearListings | None
+) -> SqlCatalogReadModel | ListingCachedReadModel:
+    read_model = SqlCatalogReadModel(engine)
+    return read_model if listings is None else ListingCachedReadModel(read_model, listings)
 
 
 def mailer(settings: Settings) -> SmtpMailer | EmlFileMailer:
@@ -225,6 +251,48 @@ def token_policy(settings: Settings) -> TokenPolicy:
     return TokenPolicy(refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_seconds))
 
 
+def embedder(settings: Settings) -> OnnxEmbedder:
+    """Built cheaply: the model itself loads on first use, in the embedder's thread."""
+    return OnnxEmbedder(model_files(settings))
+
+
+def ai_ports(
+    settings: Settings,
+    embedder: OnnxEmbedder,
+    vectors: NumpyVectorIndex,
+    keywords: SqlKeywordIndex,
+    views: SqlCatalogReadModel,
+    documents: SqlProductDocuments,
+    embeddings: SqlEmbeddingStore,
+    purchases: SqlCoPurchaseStore,
+    demand: SqlAnalyticsReadModel,
+) -> AiPorts | None:
+    if not settings.ai_enabled:
+        return None
+    return AiPorts(embedder=embedder, vectors=vectors, keywords=keywords, views=views,
+                   documents=documents, embeddings=embeddings, purchases=purchases,
+                   demand=demand)
+
+
+def product_embedding_indexer(ai: AiPorts | None) -> ProductEmbeddingIndexer | None:
+    if ai is None:
+        return None
+    return ProductEmbeddingIndexer(ai.embedder, ai.documents, ai.embeddings, ai.vectors)
+
+
+def co_purchase_projection(ai: AiPorts | None,
+                           orders: SqlOrderReadModel) -> CoPurchaseProjection | None:
+    if ai is None:
+        return None
+    return CoPurchaseProjection(orders, ai.purchases)
+
+
+def ai_consumers(
+    indexer: ProductEmbeddingIndexer | None, co_purchases: CoPurchaseProjection | None
+) -> tuple[EventConsumer, ...]:
+    return tuple(consumer for consumer in (indexer, co_purchases) if consumer is not None)
+
+
 class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
 
@@ -236,9 +304,10 @@ class Container(containers.DeclarativeContainer):
     engine = providers.Singleton(traced_engine, settings, tracer_provider)
     redis = providers.Singleton(traced_redis, settings, tracer_provider)
 
-    product_cache = providers.Singleton(product_cache, settings, redis)
+    listings = providers.Singleton(near_listings, settings, redis)
+    product_cache = providers.Singleton(product_cache, settings, redis, listings)
     uow_factory = providers.Singleton(SqlUnitOfWorkFactory, engine)
-    catalog_read_model = providers.Singleton(SqlCatalogReadModel, engine)
+    catalog_read_model = providers.Singleton(catalog_read_model, engine, listings)
     customer_read_model = providers.Singleton(SqlCustomerReadModel, engine)
     order_read_model = providers.Singleton(SqlOrderReadModel, engine)
     inventory_read_model = providers.Singleton(SqlInventoryReadModel, engine)
@@ -270,6 +339,22 @@ class Container(containers.DeclarativeContainer):
     password_reset_notifier = providers.Singleton(PasswordResetMailer, notification_sender,
                                                   recipients, clock)
 
+    embedder = providers.Singleton(embedder, settings)
+    vector_index = providers.Singleton(NumpyVectorIndex)
+    keyword_index = providers.Singleton(SqlKeywordIndex, engine)
+    embedding_store = providers.Singleton(SqlEmbeddingStore, engine, clock)
+    product_documents = providers.Singleton(SqlProductDocuments, engine)
+    co_purchase_store = providers.Singleton(SqlCoPurchaseStore, engine, clock)
+    ai = providers.Singleton(ai_ports, settings, embedder, vector_index, keyword_index,
+                             catalog_read_model, product_documents, embedding_store,
+                             co_purchase_store, analytics_read_model)
+    product_embedding_indexer = providers.Singleton(product_embedding_indexer, ai)
+    co_purchase_projection = providers.Singleton(co_purchase_projection, ai, order_read_model)
+    vector_index_catch_up = providers.Singleton(
+        VectorIndexCatchUp, embedding_store, vector_index, embedder,
+        every_seconds=settings.provided.ai_index_refresh_seconds,
+    )
+
     consumers = providers.Singleton(
         build_consumers,
         notification_sender=notification_sender,
@@ -278,6 +363,8 @@ class Container(containers.DeclarativeContainer):
         catalog_read_model=catalog_read_model,
         low_stock_threshold=settings.provided.low_stock_threshold,
         projection_store=projection_store,
+        ai_consumers=providers.Callable(ai_consumers, product_embedding_indexer,
+                                        co_purchase_projection),
     )
     dead_letters = providers.Singleton(dead_letter_store, settings, redis, engine)
     consumer_runtime = providers.Singleton(consumer_runtime, settings, redis, engine, consumers,
@@ -326,4 +413,6 @@ class Container(containers.DeclarativeContainer):
         # A commit wakes the relay, so events leave the outbox without waiting for its poll.
         after_commit=providers.List(outbox_relay.provided.wake),
         tracer=providers.Singleton(use_case_tracer, tracer_provider),
+        ai=ai,
+        indexer=product_embedding_indexer,
     )

@@ -110,6 +110,18 @@ class Settings:
     cors_origins: str = ""
     """Comma-separated origins whose browsers may call the API (`https://shop.example`);
     none by default. `*` allows any origin (credentials are never allowed)."""
+    ai_enabled: bool = True
+    """Semantic search, recommendations, category suggestions, forecasts; false: they answer
+    503 problems and no model is loaded."""
+    embedding_model: str | None = None
+    """A folder with your own `model.onnx` and `tokenizer.json`; unset: the bundled
+    all-MiniLM-L6-v2 (int8)."""
+    embedding_model_id: str | None = None
+    """Stored with every vector; unset: `custom:<folder name>` for your own model."""
+    embedding_model_sha256: str | None = None
+    """Pins your own `model.onnx`: a different file is refused at load."""
+    ai_index_refresh_seconds: float = 1.0
+    """How often each process copies embeddings other processes stored into its index."""
 
     log_level: str = "INFO"
     log_format: str = "json"

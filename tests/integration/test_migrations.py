@@ -7,7 +7,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop.infrastructure.db.migrate import current_revision, upgrade_to_head
-from shop.infrastructure.db.schema import metadata
+from shop.infrastructure.db.schema import is_declared_here, metadata
 
 
 async def test_migrating_to_head_leaves_no_difference_from_the_declared_schema(
@@ -16,7 +16,10 @@ async def test_migrating_to_head_leaves_no_difference_from_the_declared_schema(
     async with engine.connect() as conn:
         diff = await conn.run_sync(
             lambda sync: compare_metadata(
-                MigrationContext.configure(sync, opts={"compare_type": True}), metadata
+                MigrationContext.configure(
+                    sync, opts={"compare_type": True, "include_name": is_declared_here}
+                ),
+                metadata,
             )
         )
     assert diff == []

@@ -7,8 +7,14 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from shop.application.catalog.commands import CreateCategory, CreateProduct, UpdateProduct
-from shop.application.catalog.queries import GetProductById
+from shop.application.catalog.commands import (
+    CreateCategory,
+    CreateProduct,
+    UpdateCategory,
+    UpdateProduct,
+)
+from shop.application.catalog.queries import GetCategoryTree, GetProductById, ListProducts
+from shop.application.inventory.commands import AdjustStock
 from shop.bootstrap import ShopRuntime, bootstrap
 from shop.infrastructure.cache.near import NearProductCache
 from shop.settings import Settings
@@ -57,3 +63,43 @@ async def test_the_writing_process_reads_its_own_write_at_once(
     await writer.bus.ask(GetProductById(product_id=product.id))
     await writer.bus.handle(UpdateProduct(product_id=product.id, price="12.00"))
     assert str((await writer.bus.ask(GetProductById(product_id=product.id))).price) == "12.00"
+
+
+async def test_a_list_page_read_through_one_process_shows_every_write_made_through_the_other(
+    two_processes: tuple[ShopRuntime, ShopRuntime],
+) -> None:
+    writer, reader = two_processes
+    category = await writer.bus.handle(CreateCategory(name="Shoes"))
+    first = await writer.bus.handle(
+        CreateProduct(name="Boot", price="10.00", category_id=category.id, stock=2))
+    page = await reader.bus.ask(ListProducts())
+    assert [(p.name, p.stock) for p in page.items] == [("Boot", 2)]
+    assert await reader.bus.ask(ListProducts()) == page  # served again, from memory
+
+    second = await writer.bus.handle(
+        CreateProduct(name="Sandal", price="20.00", category_id=category.id, stock=1))
+    page = await reader.bus.ask(ListProducts())
+    assert {p.name for p in page.items} == {"Boot", "Sandal"}
+    assert page.total == 2
+
+    await writer.bus.handle(AdjustStock(product_id=first.id, delta=5, reason="recount"))
+    await writer.bus.handle(UpdateProduct(product_id=second.id, name="Clog"))
+    page = await reader.bus.ask(ListProducts())
+    assert {(p.name, p.stock) for p in page.items} == {("Boot", 7), ("Clog", 1)}
+
+
+async def test_a_category_moved_through_one_process_filters_and_nests_at_once_in_the_other(
+    two_processes: tuple[ShopRuntime, ShopRuntime],
+) -> None:
+    writer, reader = two_processes
+    shoes = await writer.bus.handle(CreateCategory(name="Shoes"))
+    boots = await writer.bus.handle(CreateCategory(name="Boots"))
+    await writer.bus.handle(
+        CreateProduct(name="Boot", price="10.00", category_id=boots.id, stock=2))
+    assert (await reader.bus.ask(ListProducts(category_id=shoes.id))).total == 0
+    assert [n.name for n in await reader.bus.ask(GetCategoryTree())] == ["Boots", "Shoes"]
+
+    await writer.bus.handle(UpdateCategory(category_id=boots.id, parent_id=shoes.id))
+    assert (await reader.bus.ask(ListProducts(category_id=shoes.id))).total == 1
+    tree = await reader.bus.ask(GetCategoryTree())
+    assert [(n.name, [c.name for c in n.children]) for n in tree] == [("Shoes", ["Boots"])]

@@ -567,6 +567,7 @@ class FakeProductCache:
     def __init__(self) -> None:
         self.entries: dict[uuid.UUID, CacheEntry] = {}
         self.refused_puts: list[ProductView] = []
+        self.listing_invalidations = 0
 
     async def get(self, product_id: uuid.UUID) -> ProductView | None:
         entry = self.entries.get(product_id)
@@ -593,6 +594,9 @@ class FakeProductCache:
         self.entries[product_id] = CacheEntry(
             max(known_pv, product_version), max(known_sv, stock_version), None
         )
+
+    async def invalidate_listings(self) -> None:
+        self.listing_invalidations += 1
 
 
 # --------------------------------------------------------------------------- read model

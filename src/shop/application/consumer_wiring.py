@@ -34,12 +34,16 @@ def build_consumers(
     catalog_read_model: CatalogReadModel,
     low_stock_threshold: int,
     projection_store: ProjectionStore,
+    ai_consumers: Sequence[EventConsumer] = (),
 ) -> tuple[EventConsumer, ...]:
+    """`ai_consumers`: the embedding indexer and the co-purchase projection (none with
+    `SHOP_AI_ENABLED=false`)."""
     return checked_names((
         NotificationService(notification_sender, recipients, order_read_model,
                             catalog_read_model, low_stock_threshold),
         SalesProjection(projection_store),
         ProductStockProjection(projection_store),
+        *ai_consumers,
     ))
 
 

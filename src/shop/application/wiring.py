@@ -9,7 +9,19 @@ never subscribed to or hooked afterwards, so nothing can be wired twice.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
+from shop.application.ai import queries as aq
+from shop.application.ai.category_suggestions import SuggestCategoriesHandler
+from shop.application.ai.indexer import ProductEmbeddingIndexer
+from shop.application.ai.ports import AiPorts
+from shop.application.ai.recommendations import (
+    RecommendForCustomerHandler,
+    RecommendForProductHandler,
+)
+from shop.application.ai.search import SearchProductsHandler
+from shop.application.ai.stockouts import ForecastStockoutsHandler
+from shop.application.ai.switch import RefuseWhileAiDisabled
 from shop.application.analytics.ports import AnalyticsReadModel
 from shop.application.analytics.queries import GetSalesSummary
 from shop.application.analytics.query_handlers import GetSalesSummaryHandler, SummaryPolicy
@@ -67,7 +79,14 @@ from shop.application.inventory import queries as inventory_queries
 from shop.application.inventory.handlers import AdjustStockHandler, SetStockHandler
 from shop.application.inventory.ports import InventoryReadModel
 from shop.application.inventory.query_handlers import GetStockHandler
-from shop.application.messagebus import AfterCommitHook, EventHandler, MessageBus, UseCaseTracer
+from shop.application.messagebus import (
+    AfterCommitHook,
+    EventHandler,
+    MessageBus,
+    QueryHandler,
+    UseCaseTracer,
+)
+from shop.application.messages import Query
 from shop.application.notifications.ports import NotificationReadModel
 from shop.application.notifications.queries import ListNotifications
 from shop.application.notifications.query_handlers import ListNotificationsHandler
@@ -81,7 +100,14 @@ from shop.application.ordering.settlement import OrderSettlement
 from shop.application.ports import Clock, UnitOfWorkFactory
 from shop.application.realtime.event_handlers import PushRealtimeChanges
 from shop.application.realtime.ports import RealtimeNotifier
-from shop.domain.catalog.events import ProductDeleted, ProductUpdated
+from shop.domain.catalog.events import (
+    CategoryCreated,
+    CategoryDeleted,
+    CategoryUpdated,
+    ProductCreated,
+    ProductDeleted,
+    ProductUpdated,
+)
 from shop.domain.customers.events import CustomerDisabled, CustomerEnabled
 from shop.domain.inventory.events import StockChanged
 from shop.domain.ordering.events import OrderEvent
@@ -114,11 +140,15 @@ def build_message_bus(
     after_commit: Sequence[AfterCommitHook] = (),
     observers: EventHandlerTable | None = None,
     tracer: UseCaseTracer | None = None,
+    ai: AiPorts | None = None,
+    indexer: ProductEmbeddingIndexer | None = None,
 ) -> MessageBus:
     """`observers` are event handlers of the embedding program, run after the application's own.
 
     (A library user's in-process reaction, a test's recorder.) `after_commit`
     hooks hear every committed batch first: the outbox relay's wake-up.
+
+    `ai` None (`SHOP_AI_ENABLED=false`): every AI query answers `AiDisabled`.
     """
     invalidate = InvalidateCachedProduct(product_cache)
     push = PushRealtimeChanges(realtime_notifier)
@@ -171,10 +201,16 @@ def build_message_bus(
             inventory_queries.GetStock: GetStockHandler(inventory_read_model),
             GetSalesSummary: GetSalesSummaryHandler(analytics_read_model, clock, summary_policy),
             ListNotifications: ListNotificationsHandler(notification_read_model),
+            **ai_query_handlers(ai, catalog_read_model, clock),
         },
         event_handlers=_merged({
+            ProductCreated: [invalidate.on_listing_changed],
+            CategoryCreated: [invalidate.on_listing_changed],
+            CategoryUpdated: [invalidate.on_listing_changed],
+            CategoryDeleted: [invalidate.on_listing_changed],
             ProductUpdated: [invalidate.on_product_changed],
-            ProductDeleted: [invalidate.on_product_changed],
+            ProductDeleted: [invalidate.on_product_changed,
+                             *([indexer.on_product_deleted] if indexer else [])],
             # OrderEvent is the base of every order event: placed, paid, shipped, cancelled.
             StockChanged: [invalidate.on_stock_changed, push.on_stock_changed],
             OrderEvent: [push.on_order_event],
@@ -191,3 +227,23 @@ def _merged(own: EventHandlerTable, observers: EventHandlerTable) -> EventHandle
     for event_type, handlers in observers.items():
         merged.setdefault(event_type, []).extend(handlers)
     return merged
+
+
+def ai_query_handlers(
+    ai: AiPorts | None, catalog: CatalogReadModel, clock: Clock
+) -> dict[type[Query[Any]], QueryHandler[Any]]:
+    if ai is None:
+        refuse = RefuseWhileAiDisabled()
+        return {query: refuse for query in (aq.SearchProducts, aq.SuggestCategories,
+                                            aq.RecommendForProduct, aq.RecommendForCustomer,
+                                            aq.ForecastStockouts)}
+    return {
+        aq.SearchProducts: SearchProductsHandler(ai.embedder, ai.vectors, ai.keywords, ai.views,
+                                                 catalog),
+        aq.SuggestCategories: SuggestCategoriesHandler(ai.embedder, ai.vectors, ai.views,
+                                                       catalog),
+        aq.RecommendForProduct: RecommendForProductHandler(ai.purchases, ai.vectors, ai.views),
+        aq.RecommendForCustomer: RecommendForCustomerHandler(ai.purchases, ai.vectors,
+                                                             ai.views),
+        aq.ForecastStockouts: ForecastStockoutsHandler(ai.demand, ai.views, clock),
+    }

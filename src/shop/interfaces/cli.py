@@ -1,4 +1,5 @@
-"""The `shop` command: serve, worker, migrate, seed-demo, create-admin, analytics, events.
+"""The `shop` command: serve, worker, migrate, seed-demo, create-admin, analytics, events,
+ai reindex.
 
 Settings come from `SHOP_*` variables (see `shop.settings.Settings`); flags
 only cover what differs per invocation (host, port, workers).
@@ -19,6 +20,9 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from shop.application.ai.errors import AiDisabled
 from shop.application.customers.commands import EnsureAdmin
 from shop.bootstrap import bootstrap, build_runtime
 from shop.domain.shared.errors import DomainError
@@ -67,6 +71,11 @@ def _parser() -> argparse.ArgumentParser:
     replay = events_commands.add_parser("replay", help="hand a dead letter to its consumer "
                                                        "again; removed once it succeeds")
     replay.add_argument("id", help="the dead letter's id, as `shop events dead-letters` shows")
+
+    ai = commands.add_parser("ai", help="the AI features' maintenance")
+    ai_commands = ai.add_subparsers(dest="ai_command", required=True, metavar="AI_COMMAND")
+    ai_commands.add_parser("reindex", help="recompute every product embedding (after a model "
+                           "change), with a progress bar")
     return parser
 
 
@@ -91,6 +100,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.events_command == "dead-letters":
             return asyncio.run(_dead_letters(settings, args.limit))
         return asyncio.run(_replay(settings, args.id))
+
+    if args.command == "ai":
+        return asyncio.run(reindex_embeddings(settings))
     raise AssertionError(f"unhandled command {args.command}")  # argparse refuses others
 
 
@@ -175,6 +187,22 @@ async def _create_admin(settings: Settings, email: str) -> int:
             print(f"shop: {error.detail}", file=sys.stderr)
             return 2
     print(f"shop: {admin.email} is an admin")
+    return 0
+
+
+async def reindex_embeddings(settings: Settings) -> int:
+    """`shop ai reindex`: every live product through the model again, a bar showing how far."""
+    async with bootstrap(settings.with_overrides(migrate_on_start=True)) as runtime:
+        with Progress(TextColumn("embedding products"), BarColumn(), MofNCompleteColumn(),
+                      TimeRemainingColumn()) as progress:
+            task = progress.add_task("reindex", total=None)
+            try:
+                done = await runtime.reindex_embeddings(
+                    lambda done, total: progress.update(task, completed=done, total=total))
+            except AiDisabled as error:
+                print(f"shop: {error.detail}; nothing to index", file=sys.stderr)
+                return 2
+    print(f"shop: {done} products embedded with {runtime.container.embedder().model_id}")
     return 0
 
 

@@ -57,6 +57,10 @@ class ProductCache(Protocol):
         product_version: int = 0,
         stock_version: int = 0,
     ) -> None: ...
+    async def invalidate_listings(self) -> None:
+        """Lists of products or categories changed (a product created, a category changed):
+        cached list pages, if the cache keeps any, are dropped."""
+        ...
 
 
 class CatalogReadModel(Protocol):

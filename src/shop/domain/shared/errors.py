@@ -80,3 +80,9 @@ class InvalidParameter(InvalidValue):
     """
 
     title = "Invalid parameter"
+
+
+class ServiceUnavailable(DomainError):
+    """A feature this request needs is switched off or cannot run right now."""
+
+    title = "Service unavailable"

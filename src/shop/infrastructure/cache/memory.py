@@ -55,6 +55,9 @@ class InMemoryProductCache:
         self._store(product_id,
                     _Entry(max(pv, product_version), max(sv, stock_version), None, 0.0))
 
+    async def invalidate_listings(self) -> None:
+        """Nothing to do: this cache keeps product views, no list pages."""
+
     def _live(self, product_id: uuid.UUID) -> _Entry | None:
         entry = self._entries.get(product_id)
         if entry is not None and entry.expires_at < time.monotonic():

@@ -9,7 +9,13 @@ that received the broadcast has acknowledged it (PUBLISH says how many
 received it). So once a client's write has answered, no process serves the
 older view: the contract's read-your-writes holds across processes. A process
 that loses its subscription stops using its near cache and forgets it; entries
-live only `ttl_seconds` in any case.
+live only `ttl_seconds` in any case. The same feed clears the process's list
+pages (`listings.py`): every product or stock invalidation, and
+`invalidate_listings` for the changes that touch no cached product (a product
+created, a category changed).
+
+A process receives its own broadcasts too and counts itself among the
+receivers; it acknowledges those to itself without a Redis round trip.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from shop.application.catalog.views import ProductView
+from shop.infrastructure.cache.listings import NearListings
 from shop.infrastructure.cache.memory import InMemoryProductCache
 from shop.infrastructure.cache.redis import RedisProductCache
 
@@ -30,6 +37,8 @@ log = logging.getLogger("shop.cache")
 
 _RETRY_SECONDS = 1.0
 _ACK_TIMEOUT_SECONDS = 2.0
+_LISTINGS = "listings"
+"""What an invalidation names instead of a product id when only list pages changed."""
 
 
 def _text(value: object) -> str:
@@ -66,8 +75,10 @@ class NearProductCache:
         channel: str,
         ttl_seconds: float,
         max_entries: int = 10_000,
+        listings: NearListings | None = None,
     ) -> None:
         self._shared = shared
+        self._listings = listings
         self._redis = redis
         self._channel = channel
         self._ttl = ttl_seconds
@@ -97,22 +108,30 @@ class NearProductCache:
     ) -> None:
         await self._local.invalidate(product_id, product_version=product_version,
                                      stock_version=stock_version)
+        self._clear_listings()
         await self._shared.invalidate(product_id, product_version=product_version,
                                       stock_version=stock_version)
+        await self._broadcast(f"{product_id}:{product_version}:{stock_version}", str(product_id))
+
+    async def invalidate_listings(self) -> None:
+        """Every process's list pages are dropped before this returns."""
+        self._clear_listings()
+        await self._broadcast(f"{_LISTINGS}:0:0", "the list pages")
+
+    async def _broadcast(self, change: str, what: str) -> None:
+        """Publish one invalidation; wait until every process that received it applied it."""
         token = uuid.uuid4().hex
         acked = asyncio.get_running_loop().create_future()
         self._waiting[token] = _AckWait(acked)
         try:
-            receivers = await self._redis.publish(
-                self._channel, f"{product_id}:{product_version}:{stock_version}:{token}")
+            receivers = await self._redis.publish(self._channel, f"{change}:{token}")
             self._waiting[token].expect(int(receivers))
             await asyncio.wait_for(acked, _ACK_TIMEOUT_SECONDS)
         except RedisError as error:
-            log.error("near-cache invalidation broadcast failed for %s", product_id,
-                      exc_info=error)
+            log.error("near-cache invalidation broadcast failed for %s", what, exc_info=error)
         except TimeoutError:
             log.error("not every process acknowledged the invalidation of %s in %.1f s",
-                      product_id, _ACK_TIMEOUT_SECONDS)
+                      what, _ACK_TIMEOUT_SECONDS)
         finally:
             self._waiting.pop(token, None)
 
@@ -127,6 +146,8 @@ class NearProductCache:
                 await asyncio.wait_for(self._listener, _RETRY_SECONDS * 5)
             self._listener = None
             self._subscribed.clear()
+            if self._listings is not None:
+                self._listings.active = False
 
     async def subscribed(self) -> None:
         """Wait until invalidations from other processes are being received."""
@@ -139,6 +160,8 @@ class NearProductCache:
                     await pubsub.subscribe(self._channel, self._ack_channel)
                     self._forget_everything()  # whatever happened while deaf is unknown
                     self._subscribed.set()
+                    if self._listings is not None:
+                        self._listings.active = True
                     async for message in pubsub.listen():
                         if _text(message.get("channel")) == self._ack_channel:
                             self._acknowledged(_text(message.get("data")))
@@ -150,23 +173,35 @@ class NearProductCache:
                 log.warning("near-cache feed lost, serving from Redis until it is back: %s",
                             error)
             self._subscribed.clear()
+            if self._listings is not None:
+                self._listings.active = False
             self._forget_everything()
             await asyncio.sleep(_RETRY_SECONDS)
 
     async def _apply(self, data: str) -> None:
         try:
             raw_id, pv, sv, token = data.split(":")
-            await self._local.invalidate(uuid.UUID(raw_id), product_version=int(pv),
-                                         stock_version=int(sv))
+            if raw_id != _LISTINGS:
+                await self._local.invalidate(uuid.UUID(raw_id), product_version=int(pv),
+                                             stock_version=int(sv))
         except ValueError:
             log.warning("ignoring a malformed near-cache invalidation: %r", data)
             return
-        await self._redis.publish(self._ack_channel, token)
+        self._clear_listings()
+        if token in self._waiting:  # our own broadcast, applied before it was sent
+            self._acknowledged(token)
+        else:
+            await self._redis.publish(self._ack_channel, token)
 
     def _acknowledged(self, token: str) -> None:
         wait = self._waiting.get(token)
         if wait is not None:
             wait.ack()
 
+    def _clear_listings(self) -> None:
+        if self._listings is not None:
+            self._listings.clear()
+
     def _forget_everything(self) -> None:
         self._local = InMemoryProductCache(ttl_seconds=self._ttl, max_entries=self._max_entries)
+        self._clear_listings()

@@ -72,6 +72,9 @@ class RedisProductCache:
     ) -> None:
         await self._run(product_id, product_version, stock_version, b"", "invalidate")
 
+    async def invalidate_listings(self) -> None:
+        """Nothing to do: the shared cache keeps product views, no list pages."""
+
     async def _run(
         self, product_id: uuid.UUID, pv: int, sv: int, payload: bytes, mode: str
     ) -> None:

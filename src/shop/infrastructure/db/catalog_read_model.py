@@ -7,13 +7,14 @@ Rows are mapped as the repositories map them and turned into views by
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shop.application.ai.ports import SearchFilter, StockLevel
 from shop.application.catalog.views import (
     CategoryView,
     Page,
@@ -56,6 +57,27 @@ def _product_view(row: Any) -> ProductView:
     return ProductView.of(product_from_row(row), stock)
 
 
+def live_product_conditions(criteria: ProductFilter) -> list[sa.ColumnElement[bool]]:
+    """The WHERE of a product listing or search: live products passing the filter."""
+    conditions: list[sa.ColumnElement[bool]] = [products.c.deleted_at.is_(None)]
+    if criteria.category_ids is not None:
+        conditions.append(products.c.category_id.in_(sorted(criteria.category_ids)))
+    if criteria.name_contains:
+        conditions.append(
+            products.c.name_key.contains(search_key(criteria.name_contains), autoescape=True)
+        )
+    if criteria.min_price is not None:
+        conditions.append(products.c.price_minor >= _minor(criteria.min_price))
+    if criteria.max_price is not None:
+        conditions.append(products.c.price_minor <= _minor(criteria.max_price))
+    return conditions
+
+
+def _category_view(row: Any) -> CategoryView:
+    return CategoryView(id=row.id, name=row.name, parent_id=row.parent_id,
+                        created_at=row.created_at)
+
+
 class SqlCatalogReadModel:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -71,18 +93,7 @@ class SqlCatalogReadModel:
         return None if row is None else _product_view(row)
 
     async def products(self, criteria: ProductFilter, page: Page) -> PageOf[ProductView]:
-        conditions: list[sa.ColumnElement[bool]] = [products.c.deleted_at.is_(None)]
-        if criteria.category_ids is not None:
-            conditions.append(products.c.category_id.in_(sorted(criteria.category_ids)))
-        if criteria.name_contains:
-            conditions.append(
-                products.c.name_key.contains(search_key(criteria.name_contains),
-                                             autoescape=True)
-            )
-        if criteria.min_price is not None:
-            conditions.append(products.c.price_minor >= _minor(criteria.min_price))
-        if criteria.max_price is not None:
-            conditions.append(products.c.price_minor <= _minor(criteria.max_price))
+        conditions = live_product_conditions(criteria)
         items_query = (
             sa.select(*_product_columns)
             .select_from(_product_source)
@@ -97,6 +108,43 @@ class SqlCatalogReadModel:
             rows = (await conn.execute(items_query)).all()
         return PageOf(items=[_product_view(r) for r in rows], total=total,
                       limit=page.limit, offset=page.offset)
+
+
+    async def views(self, product_ids: Iterable[uuid.UUID]) -> Mapping[uuid.UUID, ProductView]:
+        """Live products among these ids (the `ProductViews` port of search and recommendations)."""
+        wanted = sorted(set(product_ids))
+        if not wanted:
+            return {}
+        query = (
+            sa.select(*_product_columns)
+            .select_from(_product_source)
+            .where(products.c.id.in_(wanted), products.c.deleted_at.is_(None))
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return {row.id: _product_view(row) for row in rows}
+
+    async def ids_matching(self, criteria: SearchFilter) -> frozenset[uuid.UUID]:
+        conditions = live_product_conditions(criteria.as_product_filter())
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(sa.select(products.c.id).where(*conditions))).all()
+        return frozenset(row.id for row in rows)
+
+    async def stock_levels(self) -> Sequence[StockLevel]:
+        query = (sa.select(products.c.id, products.c.name, stock.c.on_hand)
+                 .select_from(_product_source).where(products.c.deleted_at.is_(None)))
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [StockLevel(product_id=row.id, name=row.name, stock=row.on_hand) for row in rows]
+
+    async def ids_by_category(self) -> Mapping[uuid.UUID, list[uuid.UUID]]:
+        query = sa.select(products.c.id, products.c.category_id).where(
+            products.c.deleted_at.is_(None), products.c.category_id.is_not(None))
+        members: dict[uuid.UUID, list[uuid.UUID]] = {}
+        async with self._engine.connect() as conn:
+            for row in (await conn.execute(query)).all():
+                members.setdefault(row.category_id, []).append(row.id)
+        return members
 
     async def category(self, category_id: uuid.UUID) -> CategoryView | None:
         async with self._engine.connect() as conn:

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from shop.infrastructure.db.schema import metadata
 from shop.infrastructure.observability.query_timing import time_queries
 from shop.settings import Settings
+
+IDLE_PING_SECONDS = 10.0
+"""A pooled connection idle longer than this is pinged before use (see `_ping_when_idle`)."""
 
 SQLITE_BEGIN_OPTION = "shop_sqlite_begin"
 """Execution option a writer sets to open SQLite transactions with BEGIN IMMEDIATE."""
@@ -48,15 +52,44 @@ def build_engine(settings: Settings) -> AsyncEngine:
         options.update(
             pool_size=settings.database_pool_size,
             max_overflow=settings.database_pool_size,
-            pool_pre_ping=True,
             pool_recycle=1800,
         )
     engine = create_async_engine(url, **options)
     if backend == "sqlite":
         _tune_sqlite(engine)
+    else:
+        _ping_when_idle(engine)
     time_queries(engine, slow_query_ms=settings.slow_query_ms,
                  known_tables=[*metadata.tables, "alembic_version"])
     return engine
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    """Ping a pooled connection only when it sat idle, not on every checkout.
+
+    `pool_pre_ping` costs a round trip per checkout, several per order. A
+    connection in steady use is known to be alive; one idle for
+    IDLE_PING_SECONDS may have been closed by a restart or a proxy, so it is
+    pinged, and a dead one is replaced before the caller sees it (the pool
+    retries on DisconnectionError). A server lost mid-use fails the statement
+    in flight; SQLAlchemy then invalidates the whole pool, so the next
+    checkouts reconnect.
+    """
+    dialect = engine.sync_engine.dialect
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["shop_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("shop_idle_since")
+        if idle_since is None or time.monotonic() - idle_since < IDLE_PING_SECONDS:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise exc.DisconnectionError("idle pooled connection is gone") from error
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:

@@ -304,3 +304,72 @@ notifications = sa.Table(
     sa.Index("ix_notifications_created_at", "created_at"),
     sa.Index("ix_notifications_customer", "customer_id", "created_at"),
 )
+
+product_embeddings = sa.Table(
+    "product_embeddings",
+    metadata,
+    # One vector per product (float32 bytes), with the model that made it and the product
+    # version it was made from: the truth every process loads its vector index from.
+    sa.Column("product_id", sa.Uuid(), sa.ForeignKey("products.id"), primary_key=True),
+    sa.Column("model_id", sa.Unicode(200), nullable=False),
+    sa.Column("product_version", sa.Integer(), nullable=False),
+    sa.Column("dimension", sa.Integer(), nullable=False),
+    sa.Column("vector", sa.LargeBinary(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.Index("ix_product_embeddings_updated_at", "updated_at"),
+)
+
+# The co-purchase projection (AI recommendations), kept by a consumer of OrderPaid and
+# OrderCancelled: per paid order its lines, per product the orders holding it, per pair
+# (stored both ways) the orders holding both.
+purchased_orders = sa.Table(
+    "purchased_orders",
+    metadata,
+    sa.Column("order_id", sa.Uuid(), primary_key=True),
+    sa.Column("customer_id", sa.Uuid(), nullable=False, index=True),
+    sa.Column("paid_at", UTCDateTime(), nullable=False),
+)
+
+purchased_lines = sa.Table(
+    "purchased_lines",
+    metadata,
+    sa.Column("order_id", sa.Uuid(), primary_key=True),
+    sa.Column("product_id", sa.Uuid(), primary_key=True),
+    sa.Column("customer_id", sa.Uuid(), nullable=False),
+    sa.Column("quantity", sa.Integer(), nullable=False),
+    sa.Column("paid_at", UTCDateTime(), nullable=False),
+    sa.Index("ix_purchased_lines_customer_id_paid_at", "customer_id", "paid_at"),
+)
+
+product_purchases = sa.Table(
+    "product_purchases",
+    metadata,
+    sa.Column("product_id", sa.Uuid(), primary_key=True),
+    sa.Column("orders", sa.Integer(), nullable=False),
+)
+
+co_purchases = sa.Table(
+    "co_purchases",
+    metadata,
+    sa.Column("product_id", sa.Uuid(), primary_key=True),
+    sa.Column("other_id", sa.Uuid(), primary_key=True),
+    sa.Column("orders", sa.Integer(), nullable=False),
+)
+
+SEARCH_INDEX_OBJECTS = frozenset({
+    "product_search",
+    "product_search_data",
+    "product_search_idx",
+    "product_search_content",
+    "product_search_docsize",
+    "product_search_config",
+    "ix_products_search_document",
+})
+"""Full-text search objects that only migrations create, because they are per backend (an
+SQLite FTS5 table and its shadow tables, a PostgreSQL GIN expression index): not in this
+metadata, so schema comparisons leave them out (`include_name`)."""
+
+
+def is_declared_here(name: str | None, type_: str, _parents: object = None) -> bool:
+    """Alembic `include_name` hook: everything except the per-backend search objects."""
+    return name not in SEARCH_INDEX_OBJECTS

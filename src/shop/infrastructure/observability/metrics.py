@@ -195,6 +195,17 @@ OUTBOX_OLDEST_UNPUBLISHED_AGE_SECONDS = Gauge(
     multiprocess_mode="livemax",
 )
 
+AI_INDEXED_PRODUCTS = Gauge(
+    "shop_ai_indexed_products",
+    "Products in this process's vector index (semantic search finds these).",
+)
+
+AI_EMBEDDINGS_PENDING = Gauge(
+    "shop_ai_embeddings_pending",
+    "Live products without an embedding by the running model yet: a bulk import's queue, "
+    "which the indexer works down (or `shop ai reindex` after a model change).",
+)
+
 
 EXPOSITION_CONTENT_TYPE = CONTENT_TYPE_LATEST
 

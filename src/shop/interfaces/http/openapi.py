@@ -39,6 +39,8 @@ TAGS: Final = (
     Tag(name="inventory", description="Stock levels; changes are admin-only."),
     Tag(name="orders", description="Placing, paying, shipping and cancelling orders."),
     Tag(name="analytics", description="Sales figures from the analytics projections; admins."),
+    Tag(name="search and AI", description="Keyword, semantic and hybrid search, recommendations, "
+        "category suggestions and stock-out forecasts, on a local embedding model."),
     Tag(name="operations", description="Liveness, readiness and Prometheus metrics."),
 )
 

@@ -35,6 +35,7 @@ from shop.domain.shared.errors import (
     InvalidValue,
     NotFound,
     RateLimited,
+    ServiceUnavailable,
     Unauthenticated,
 )
 
@@ -54,6 +55,7 @@ _DOMAIN_STATUSES: Final[tuple[tuple[type[DomainError], HTTPStatus], ...]] = (
     (RateLimited, HTTPStatus.TOO_MANY_REQUESTS),
     (PaymentDeclined, HTTPStatus.PAYMENT_REQUIRED),
     (PaymentUnavailable, HTTPStatus.BAD_GATEWAY),
+    (ServiceUnavailable, HTTPStatus.SERVICE_UNAVAILABLE),
     (DomainError, HTTPStatus.UNPROCESSABLE_ENTITY),
 )
 """Most specific first: the first kind an error is an instance of decides its status."""

@@ -1,0 +1,1 @@
+"""The AI features: semantic and hybrid search, recommendations, category suggestions, forecasts."""
