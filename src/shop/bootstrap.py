@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Protocol
 
@@ -35,6 +35,7 @@ from shop.infrastructure.events.outbox_consumers import OutboxConsumerRuntime
 from shop.infrastructure.events.relay import OutboxRelay
 from shop.infrastructure.events.stream_consumers import StreamConsumerRuntime, ensure_groups
 from shop.infrastructure.observability.logging import configure_logging
+from shop.infrastructure.outages import is_outage
 from shop.interfaces.http.realtime.notifier import ChannelsRealtimeNotifier
 from shop.settings import Settings
 
@@ -49,6 +50,7 @@ class BackgroundService(Protocol):
 
 
 READINESS_TIMEOUT_SECONDS = 2.0
+STARTUP_WAIT_SECONDS = 120.0
 STOP_STEP_TIMEOUT_SECONDS = 10.0
 
 
@@ -87,15 +89,36 @@ class ShopRuntime:
         if self._started:
             return
         if self.settings.should_migrate_on_start:
-            await self.migrate()
+            await self._once_available(self.migrate, "migrating the database")
         await self._ensure_consumer_groups()  # before the relay publishes anything
         for service in self._background:
             await service.start()
         self._started = True
-        await self.ensure_configured_admin()
+        await self._once_available(self.ensure_configured_admin, "ensuring the admin account")
         await self.settle_pending_orders()
         log.info("shop started", extra={"database": self.engine.url.get_backend_name(),
                                         "redis": self.redis is not None})
+
+    async def _once_available(self, step: Callable[[], Awaitable[None]], what: str) -> None:
+        """Run a start-up step, waiting out an outage of the database or Redis.
+
+        A worker or server started while PostgreSQL restarts must not die on it (nothing
+        would settle the orders it is there for); a service that stays away for
+        STARTUP_WAIT_SECONDS still fails the start, loudly, with its error.
+        """
+        deadline = asyncio.get_running_loop().time() + STARTUP_WAIT_SECONDS
+        delay = 0.2
+        while True:
+            try:
+                await step()
+                return
+            except Exception as error:
+                if not is_outage(error) or asyncio.get_running_loop().time() > deadline:
+                    raise
+                log.warning("%s: a service is unavailable (%s); retrying in %.1fs",
+                            what, type(error).__name__, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
 
     async def start_consuming(self) -> None:
         """Run the event consumers here too (`shop worker`; embedded runtimes always do)."""

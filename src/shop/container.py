@@ -147,9 +147,9 @@ def product_cache(
 
 
 def catalog_read_model(
-    engine: AsyncEngine, listings: NearListings | None
+    read_model: SqlCatalogReadModel, listings: NearListings | None
 ) -> SqlCatalogReadModel | ListingCachedReadModel:
-    read_model = SqlCatalogReadModel(engine)
+    """The catalog's queries, with list pages served from the near cache when it is on."""
     return read_model if listings is None else ListingCachedReadModel(read_model, listings)
 
 
@@ -307,7 +307,9 @@ class Container(containers.DeclarativeContainer):
     listings = providers.Singleton(near_listings, settings, redis)
     product_cache = providers.Singleton(product_cache, settings, redis, listings)
     uow_factory = providers.Singleton(SqlUnitOfWorkFactory, engine)
-    catalog_read_model = providers.Singleton(catalog_read_model, engine, listings)
+    product_views = providers.Singleton(SqlCatalogReadModel, engine)
+    """The uncached catalog read model: the AI ports read product views by id from it."""
+    catalog_read_model = providers.Singleton(catalog_read_model, product_views, listings)
     customer_read_model = providers.Singleton(SqlCustomerReadModel, engine)
     order_read_model = providers.Singleton(SqlOrderReadModel, engine)
     inventory_read_model = providers.Singleton(SqlInventoryReadModel, engine)
@@ -346,7 +348,7 @@ class Container(containers.DeclarativeContainer):
     product_documents = providers.Singleton(SqlProductDocuments, engine)
     co_purchase_store = providers.Singleton(SqlCoPurchaseStore, engine, clock)
     ai = providers.Singleton(ai_ports, settings, embedder, vector_index, keyword_index,
-                             catalog_read_model, product_documents, embedding_store,
+                             product_views, product_documents, embedding_store,
                              co_purchase_store, analytics_read_model)
     product_embedding_indexer = providers.Singleton(product_embedding_indexer, ai)
     co_purchase_projection = providers.Singleton(co_purchase_projection, ai, order_read_model)

@@ -299,6 +299,26 @@ async def test_a_database_outage_answers_503_quickly_and_the_shop_recovers_by_it
     assert_every_order_complete_or_cancelled_with_its_stock_back(run.ledger, run.shop, run.load)
 
 
+async def test_a_worker_started_while_the_database_is_down_waits_for_it_instead_of_dying(
+    tmp_path: Path,
+) -> None:
+    """The recovery of Pending orders lives in `shop worker`: a worker that died on an
+    outage at its start would leave every order the outage interrupted Pending."""
+    with private_postgres() as database:
+        settings = fault_settings(tmp_path, database_url=database.url, migrate_on_start=True)
+        await asyncio.to_thread(database.stop)
+        with running_worker(settings, tmp_path / "logs") as worker:
+            await asyncio.sleep(3.0)
+            assert worker.process.poll() is None, worker.log_tail()
+            assert "retrying" in worker.log_path.read_text()
+            await asyncio.to_thread(database.start)
+            deadline = asyncio.get_running_loop().time() + 60
+            while "worker running" not in worker.log_path.read_text():
+                assert worker.process.poll() is None, worker.log_tail()
+                assert asyncio.get_running_loop().time() < deadline, worker.log_tail()
+                await asyncio.sleep(0.2)
+
+
 # ------------------------------------------------------------------ Redis goes away
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
@@ -57,9 +58,9 @@ def names(body: Json) -> list[str]:
     return [item["product"]["name"] for item in body["items"]]
 
 
-@pytest.fixture
-async def shop(sqlite_settings: Settings) -> AsyncIterator[Shop]:
-    runtime = cheap_runtime(with_admin(sqlite_settings))
+@asynccontextmanager
+async def stocked_shop(settings: Settings) -> AsyncIterator[Shop]:
+    runtime = cheap_runtime(with_admin(settings))
     async with serving_in_loop(runtime) as client:
         token_response = await client.post("/api/v1/auth/token", json={
             "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
@@ -68,6 +69,21 @@ async def shop(sqlite_settings: Settings) -> AsyncIterator[Shop]:
         await shop.product("Chesterfield couch", "Three-seat living room couch in green velvet")
         await shop.product("Garden hose", "Thirty metres, with a spray nozzle")
         await shop.product("Espresso machine", "Fifteen bar pump, steam wand for milk")
+        yield shop
+
+
+@pytest.fixture
+async def shop(settings: Settings) -> AsyncIterator[Shop]:
+    """On both profiles: the production one serves catalog lists from the near cache, which
+    must not stand between the search and the product views it reads."""
+    async with stocked_shop(settings) as shop:
+        yield shop
+
+
+@pytest.fixture
+async def embedded_shop(sqlite_settings: Settings) -> AsyncIterator[Shop]:
+    """The embedded profile, whose consumers run inside the app (with Redis: `shop worker`)."""
+    async with stocked_shop(sqlite_settings) as shop:
         yield shop
 
 
@@ -108,6 +124,17 @@ async def test_price_filters_narrow_every_mode(shop: Shop) -> None:
     for mode in ("keyword", "semantic", "hybrid"):
         body = await shop.search("couch", mode=mode, max_price="50.00")
         assert names(body) == ["Budget couch"]
+
+
+async def test_a_category_filter_narrows_every_mode_to_that_category(shop: Shop) -> None:
+    kitchen = (await shop.client.post("/api/v1/categories", json={"name": "Kitchen"})).json()
+    pan = (await shop.client.post("/api/v1/products", json={
+        "name": "Frying pan couch", "price": "20.00", "category_id": kitchen["id"],
+        "stock": 1})).json()
+    await shop.embedded(pan)
+    for mode in ("keyword", "semantic", "hybrid"):
+        body = await shop.search("couch", mode=mode, category_id=kitchen["id"])
+        assert names(body) == ["Frying pan couch"], mode
 
 
 async def test_search_is_not_taken_for_a_product_id_and_refuses_bad_parameters(
@@ -154,8 +181,9 @@ async def test_category_suggestions_are_for_admins_and_take_a_strict_body(shop: 
 
 
 async def test_a_product_created_through_the_api_is_embedded_by_the_consumer_runtime(
-    shop: Shop,
+    embedded_shop: Shop,
 ) -> None:
+    shop = embedded_shop
     """No manual indexing: the embedded runtime feeds the indexer from the outbox."""
     response = await shop.client.post("/api/v1/products", json={
         "name": "Hammock", "description": "Hangs between two trees in the garden",

@@ -23,7 +23,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.types import ExceptionHandlersMap
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeout
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from shop.domain.ordering.errors import PaymentDeclined, PaymentUnavailable
@@ -38,6 +38,7 @@ from shop.domain.shared.errors import (
     ServiceUnavailable,
     Unauthenticated,
 )
+from shop.infrastructure.outages import is_outage
 
 PROBLEM_MEDIA_TYPE: Final = "application/problem+json"
 PROBLEM_TYPE_PREFIX: Final = "/problems/"
@@ -247,31 +248,11 @@ def _unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Pr
     waiting; what failed goes to the log (its type only: driver messages may
     carry SQL or addresses).
     """
-    if isinstance(exc, DBAPIError) and not _is_outage(exc):
+    if not is_outage(exc):
         return _internal_error(request, exc)
     log.warning("dependency unavailable", path=_path_of(request), error_type=type(exc).__name__)
     return problem_response(request, HTTPStatus.SERVICE_UNAVAILABLE, UNAVAILABLE_DETAIL,
                             headers={"Retry-After": "1"})
-
-
-_OUTAGE_SQLSTATE_CLASSES: Final = ("08", "53", "57")
-"""Connection exception, insufficient resources, operator intervention (shutting down,
-starting up): the server is not there for us, whatever the statement was."""
-
-
-def _is_outage(exc: DBAPIError) -> bool:
-    """A lost or refused connection; an integrity or data error stays a bug (500)."""
-    if exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError):
-        return True
-    cause: BaseException | None = exc
-    while cause is not None:  # the driver's own exception is further down the chain
-        sqlstate = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
-        if isinstance(sqlstate, str) and sqlstate.startswith(_OUTAGE_SQLSTATE_CLASSES):
-            return True
-        if isinstance(cause, OSError):
-            return True
-        cause = cause.__cause__
-    return False
 
 
 def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
