@@ -92,7 +92,7 @@ class ShopRuntime:
             await self._once_available(self.migrate, "migrating the database")
         await self._ensure_consumer_groups()  # before the relay publishes anything
         for service in self._background:
-            await service.start()
+            await self._once_available(service.start, f"starting {type(service).__name__}")
         self._started = True
         await self._once_available(self.ensure_configured_admin, "ensuring the admin account")
         await self.settle_pending_orders()
@@ -125,7 +125,7 @@ class ShopRuntime:
         if self.consumers not in self._background:
             self._background.append(self.consumers)
             if self._started:
-                await self.consumers.start()
+                await self._once_available(self.consumers.start, "starting the consumers")
 
     async def _ensure_consumer_groups(self) -> None:
         """With Redis, any process's start creates the consumer groups, so the events

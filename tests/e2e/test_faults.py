@@ -307,6 +307,7 @@ async def test_a_worker_started_while_the_database_is_down_waits_for_it_instead_
     with private_postgres() as database:
         settings = fault_settings(tmp_path, database_url=database.url, migrate_on_start=True)
         await asyncio.to_thread(database.stop)
+        (tmp_path / "logs").mkdir()
         with running_worker(settings, tmp_path / "logs") as worker:
             await asyncio.sleep(3.0)
             assert worker.process.poll() is None, worker.log_tail()

@@ -34,6 +34,7 @@ class SqlRecipients:
         async with self._engine.connect() as conn:
             rows = (await conn.execute(
                 sa.select(customers.c.id, customers.c.email, customers.c.full_name)
-                .where(customers.c.role == ADMIN_ROLE).order_by(customers.c.created_at))).all()
+                .where(customers.c.role == ADMIN_ROLE, customers.c.disabled_at.is_(None))
+                .order_by(customers.c.created_at))).all()
         return [Recipient(email=row.email, name=row.full_name, customer_id=row.id)
                 for row in rows]
