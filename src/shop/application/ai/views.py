@@ -25,6 +25,8 @@ class ScoredProduct:
 
 @dataclass(frozen=True)
 class SearchResults:
+    """Best first; `mode` echoes the ranking that produced them (hybrid by default)."""
+
     items: list[ScoredProduct]
     mode: SearchMode
 

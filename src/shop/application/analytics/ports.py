@@ -61,6 +61,8 @@ class ProjectionStore(Protocol):
 
 @dataclass(frozen=True)
 class DaySales:
+    """One day's row of the daily sales projection (UTC days)."""
+
     day: date
     figures: SalesFigures
 

@@ -39,6 +39,9 @@ def later_status(current: str, incoming: str) -> str:
 
 @dataclass(frozen=True)
 class TrackedLine:
+    """An order line as the sales projection keeps it: enough to count units and revenue
+    per product without reading the orders table again."""
+
     product_id: uuid.UUID
     quantity: int
     revenue_minor: int

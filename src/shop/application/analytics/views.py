@@ -26,6 +26,8 @@ class TopProduct:
 
 @dataclass(frozen=True)
 class LowStockProduct:
+    """At or under `SHOP_LOW_STOCK_THRESHOLD`, fewest first."""
+
     product_id: uuid.UUID
     name: str
     stock: int

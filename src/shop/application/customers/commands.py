@@ -41,6 +41,9 @@ class Logout(Command[None]):
 
 @dataclass(frozen=True, kw_only=True)
 class ChangePassword(Command[None]):
+    """The signed-in customer's own change: the current password proves it is them, and
+    every refresh token of theirs is revoked with it."""
+
     customer_id: uuid.UUID
     current_password: str
     new_password: str

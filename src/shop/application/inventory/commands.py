@@ -11,6 +11,9 @@ from shop.application.messages import Command
 
 @dataclass(frozen=True, kw_only=True)
 class AdjustStock(Command[StockView]):
+    """A relative change (a delivery, a breakage): safe under concurrent orders, unlike
+    reading the level and setting it."""
+
     product_id: uuid.UUID
     delta: int
     reason: str

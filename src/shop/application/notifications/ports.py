@@ -25,6 +25,8 @@ class Recipient:
 
 @dataclass(frozen=True)
 class RenderedEmail:
+    """A template's output: both bodies, so mail clients without HTML still read it."""
+
     subject: str
     text: str
     html: str

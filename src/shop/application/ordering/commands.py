@@ -29,6 +29,8 @@ class ShipOrder(Command[OrderView]):
 
 @dataclass(frozen=True, kw_only=True)
 class CancelOrder(Command[OrderView]):
+    """By its customer or an admin (the principal says which); a Paid order is refunded."""
+
     order_id: uuid.UUID
     principal: Principal
 
