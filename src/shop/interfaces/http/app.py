@@ -37,7 +37,7 @@ from shop.interfaces.http.controllers import (
     SearchController,
 )
 from shop.interfaces.http.controllers.dashboard import dashboard_assets_router, dashboard_page
-from shop.interfaces.http.dependencies import provide_page
+from shop.interfaces.http.dependencies import provide_listing
 from shop.interfaces.http.edge import well_formed_request
 from shop.interfaces.http.middleware import RequestContextMiddleware
 from shop.interfaces.http.openapi import (
@@ -117,7 +117,7 @@ def _dependencies(runtime: ShopRuntime) -> dict[str, Provide]:
     return {
         "bus": Provide(lambda: runtime.bus, sync_to_thread=False),
         "runtime": Provide(lambda: runtime, sync_to_thread=False),
-        "page": Provide(provide_page, sync_to_thread=False),
+        "listing": Provide(provide_listing, sync_to_thread=False),
         "principal": Provide(provide_principal, sync_to_thread=False),
     }
 

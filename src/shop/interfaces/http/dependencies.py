@@ -8,8 +8,10 @@ name; keeping them here keeps the handler signatures short.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Annotated, TypeAlias
 
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, Parameter
 
@@ -21,21 +23,37 @@ Bus: TypeAlias = NamedDependency[MessageBus]
 """The runtime's message bus, provided by the app as `bus`."""
 Runtime: TypeAlias = NamedDependency[ShopRuntime]
 """The runtime itself (for readiness), provided by the app as `runtime`."""
-Paging: TypeAlias = NamedDependency[Page]
-"""`?limit=&offset=` of a list, provided by `provide_page` as `page`."""
+
+
+@dataclass(frozen=True, slots=True)
+class ListRequest:
+    """What a list route needs, as one dependency: the bus and the page asked for.
+
+    Litestar resolves independent dependencies of a handler in an anyio task group, a
+    task each: for `bus` + `page`, about a third of a cached list page's time. One
+    dependency is awaited directly.
+    """
+
+    bus: MessageBus
+    page: Page
+
+
+Listing: TypeAlias = NamedDependency[ListRequest]
+"""The bus and `?limit=&offset=`, provided by `provide_listing` as `listing`."""
 ResourceId: TypeAlias = FromPath[uuid.UUID]
 """An id in the path; a value that is not a UUID matches no route (404)."""
 
 
-def provide_page(
-    limit: Annotated[
-        int,
-        Parameter(ge=1, le=MAX_PAGE_SIZE, description=f"Items per page, 1..{MAX_PAGE_SIZE}."),
-    ] = DEFAULT_PAGE_SIZE,
-    offset: Annotated[
-        int, Parameter(ge=0, le=MAX_OFFSET,
-                       description="Items to skip before the first one returned (0..2^53-1).")
-    ] = 0,
-) -> Page:
-    """`?limit=&offset=` of every list, checked at the edge so a bad value is a 400, not a 500."""
-    return Page(limit=limit, offset=offset)
+Limit: TypeAlias = Annotated[
+    int, Parameter(ge=1, le=MAX_PAGE_SIZE, description=f"Items per page, 1..{MAX_PAGE_SIZE}.")]
+Offset: TypeAlias = Annotated[
+    int, Parameter(ge=0, le=MAX_OFFSET,
+                   description="Items to skip before the first one returned (0..2^53-1).")]
+
+
+def provide_listing(state: State, limit: Limit = DEFAULT_PAGE_SIZE, offset: Offset = 0
+                    ) -> ListRequest:
+    """`?limit=&offset=` of every list, checked at the edge so a bad value is a 400, not a
+    500; the runtime's bus comes from the app state, not from a second dependency."""
+    runtime: ShopRuntime = state.runtime
+    return ListRequest(bus=runtime.bus, page=Page(limit=limit, offset=offset))

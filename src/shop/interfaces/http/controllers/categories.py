@@ -11,7 +11,7 @@ from litestar.params import JSONBody
 from shop.application.catalog.commands import DeleteCategory
 from shop.application.catalog.queries import GetCategoryById, GetCategoryTree, ListCategories
 from shop.interfaces.http.auth import SECURED, admin_only
-from shop.interfaces.http.dependencies import Bus, Paging, ResourceId
+from shop.interfaces.http.dependencies import Bus, Listing, ResourceId
 from shop.interfaces.http.dto.categories import (
     CategoryNodeResponse,
     CategoryResponse,
@@ -52,8 +52,9 @@ class CategoryController(Controller):
         description="Every category as a flat, paged list; see `/tree` for the nesting.",
         responses=error_responses({400: BAD_REQUEST}),
     )
-    async def list_categories(self, bus: Bus, page: Paging) -> PageResponse[CategoryResponse]:
-        return page_response(await bus.ask(ListCategories(page=page)), CategoryResponse.from_view)
+    async def list_categories(self, listing: Listing) -> PageResponse[CategoryResponse]:
+        categories = await listing.bus.ask(ListCategories(page=listing.page))
+        return page_response(categories, CategoryResponse.from_view)
 
     @get(
         "/tree",

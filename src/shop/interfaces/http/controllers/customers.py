@@ -7,7 +7,7 @@ from litestar.params import JSONBody
 
 from shop.application.customers.queries import GetCustomer, ListCustomers
 from shop.interfaces.http.auth import SECURED, CurrentPrincipal, admin_only, authenticated
-from shop.interfaces.http.dependencies import Bus, Paging, ResourceId
+from shop.interfaces.http.dependencies import Bus, Listing, ResourceId
 from shop.interfaces.http.dto.common import PageResponse, page_response
 from shop.interfaces.http.dto.customers import (
     ChangePasswordRequest,
@@ -48,8 +48,9 @@ class CustomerController(Controller):
 
     @get("/", guards=[admin_only], summary="List customers", description="Newest first.",
          responses=error_responses({401: UNAUTHENTICATED, 403: "Admins only."}))
-    async def list_customers(self, bus: Bus, page: Paging) -> PageResponse[CustomerResponse]:
-        return page_response(await bus.ask(ListCustomers(page=page)), CustomerResponse.from_view)
+    async def list_customers(self, listing: Listing) -> PageResponse[CustomerResponse]:
+        customers = await listing.bus.ask(ListCustomers(page=listing.page))
+        return page_response(customers, CustomerResponse.from_view)
 
     @post(
         "/me/password",

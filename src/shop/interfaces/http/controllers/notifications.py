@@ -12,7 +12,7 @@ from shop.application.notifications.ports import NotificationCriteria
 from shop.application.notifications.queries import ListNotifications
 from shop.domain.notifications.notification import NotificationKind, NotificationStatus
 from shop.interfaces.http.auth import SECURED, CurrentPrincipal, admin_only, authenticated
-from shop.interfaces.http.dependencies import Bus, Paging
+from shop.interfaces.http.dependencies import Listing
 from shop.interfaces.http.dto.common import PageResponse, page_response
 from shop.interfaces.http.dto.notifications import Kind, NotificationResponse, Status
 from shop.interfaces.http.problems import error_responses
@@ -33,7 +33,7 @@ class NotificationController(Controller):
          responses=error_responses({400: "A filter is not one of its allowed values.",
                                     401: UNAUTHENTICATED, 403: "Admins only."}))
     async def list_notifications(
-        self, bus: Bus, page: Paging,
+        self, listing: Listing,
         customer_id: Annotated[uuid.UUID | None,
                                QueryParameter(description="Only this customer's.")] = None,
         kind: Annotated[Kind | None, QueryParameter(description="Only this kind.")] = None,
@@ -44,14 +44,16 @@ class NotificationController(Controller):
             kind=NotificationKind(kind) if kind else None,
             status=NotificationStatus(status) if status else None,
         )
-        return page_response(await bus.ask(ListNotifications(criteria=criteria, page=page)),
-                             NotificationResponse.of)
+        return page_response(
+            await listing.bus.ask(ListNotifications(criteria=criteria, page=listing.page)),
+            NotificationResponse.of)
 
     @get("/customers/me/notifications", guards=[authenticated], summary="My notifications",
          description=f"The emails sent to the caller, newest first. {RECORD}",
          responses=error_responses({401: UNAUTHENTICATED}))
-    async def my_notifications(self, bus: Bus, page: Paging,
+    async def my_notifications(self, listing: Listing,
                                principal: CurrentPrincipal) -> PageResponse[NotificationResponse]:
         criteria = NotificationCriteria(customer_id=principal.customer_id)
-        return page_response(await bus.ask(ListNotifications(criteria=criteria, page=page)),
-                             NotificationResponse.of)
+        return page_response(
+            await listing.bus.ask(ListNotifications(criteria=criteria, page=listing.page)),
+            NotificationResponse.of)

@@ -11,7 +11,7 @@ from litestar.params import HeaderParameter, JSONBody, QueryParameter
 from shop.application.ordering.commands import CancelOrder, ShipOrder
 from shop.application.ordering.queries import GetOrder, ListOrders
 from shop.interfaces.http.auth import SECURED, CurrentPrincipal, admin_only, authenticated
-from shop.interfaces.http.dependencies import Bus, Paging, ResourceId
+from shop.interfaces.http.dependencies import Bus, Listing, ResourceId
 from shop.interfaces.http.dto.common import PageResponse, page_response
 from shop.interfaces.http.dto.orders import OrderResponse, PlaceOrderRequest
 from shop.interfaces.http.dto.strict import StrictJSON
@@ -65,13 +65,14 @@ class OrderController(Controller):
          description="Newest first. Customers see their own; admins all, with filters.",
          responses=error_responses({401: UNAUTHENTICATED}))
     async def list_orders(
-        self, bus: Bus, page: Paging, principal: CurrentPrincipal,
+        self, listing: Listing, principal: CurrentPrincipal,
         customer_id: Annotated[uuid.UUID | None,
                                QueryParameter(description="Admins: one customer's orders.")] = None,
         status: StatusFilter = None,
     ) -> PageResponse[OrderResponse]:
-        query = ListOrders(principal=principal, customer_id=customer_id, status=status, page=page)
-        return page_response(await bus.ask(query), OrderResponse.from_view)
+        query = ListOrders(principal=principal, customer_id=customer_id, status=status,
+                           page=listing.page)
+        return page_response(await listing.bus.ask(query), OrderResponse.from_view)
 
     @get("/{order_id:uuid}", summary="Get an order",
          responses=error_responses({401: UNAUTHENTICATED, 404: NO_SUCH_ORDER}))

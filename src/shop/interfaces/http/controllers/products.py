@@ -15,7 +15,7 @@ from shop.application.catalog.commands import DeleteProduct
 from shop.application.catalog.queries import GetProductById, ListProducts
 from shop.domain.catalog.names import NAME_MAX
 from shop.interfaces.http.auth import SECURED, admin_only
-from shop.interfaces.http.dependencies import Bus, Paging, ResourceId
+from shop.interfaces.http.dependencies import Bus, Listing, ResourceId
 from shop.interfaces.http.dto.common import PageResponse, money_amount, page_response
 from shop.interfaces.http.dto.fields import PRICE_PATTERN
 from shop.interfaces.http.dto.products import (
@@ -66,8 +66,7 @@ class ProductController(Controller):
     )
     async def list_products(
         self,
-        bus: Bus,
-        page: Paging,
+        listing: Listing,
         category_id: Annotated[
             uuid.UUID | None,
             Parameter(description="Only products in this category or any of its subcategories."),
@@ -80,13 +79,13 @@ class ProductController(Controller):
         max_price: PriceFilter = None,
     ) -> PageResponse[ProductResponse]:
         query = ListProducts(
-            page=page,
+            page=listing.page,
             category_id=category_id,
             q=q,
             min_price=money_amount(min_price),
             max_price=money_amount(max_price),
         )
-        return page_response(await bus.ask(query), ProductResponse.from_view)
+        return page_response(await listing.bus.ask(query), ProductResponse.from_view)
 
     @get(
         "/{product_id:uuid}",
