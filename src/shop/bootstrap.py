@@ -175,6 +175,8 @@ class ShopRuntime:
             for service in reversed(self._background):
                 await self._bounded(service.stop(), f"stopping {type(service).__name__}")
             self._started = False
+        await self._bounded(self.container.password_reset_notifier().drain(),
+                            "sending the password reset emails in flight")
         if self.redis is not None:
             await self._bounded(self.redis.aclose(), "closing Redis")
         self.container.embedder().close()

@@ -79,6 +79,7 @@ from shop.infrastructure.events.publishers import (
 from shop.infrastructure.events.relay import OutboxRelay
 from shop.infrastructure.events.relay_wake import RedisRelayWake
 from shop.infrastructure.events.stream_consumers import StreamConsumerRuntime
+from shop.infrastructure.notifications.detached_delivery import DetachedPasswordResetNotifier
 from shop.infrastructure.notifications.mailers import EmlFileMailer, SmtpMailer, SmtpServer
 from shop.infrastructure.notifications.templates import JinjaEmailTemplates
 from shop.infrastructure.observability.process_monitor import ProcessMonitor
@@ -337,9 +338,11 @@ class Container(containers.DeclarativeContainer):
         NotificationSender, notification_store, providers.Singleton(JinjaEmailTemplates), mailer,
         clock, providers.Singleton(delivery_policy, settings))
     # The customers context's PasswordResetNotifier: a `password_reset` notification, sent
-    # through the same Mailer (SMTP, or `.eml` files under the data directory).
-    password_reset_notifier = providers.Singleton(PasswordResetMailer, notification_sender,
-                                                  recipients, clock)
+    # through the same Mailer (SMTP, or `.eml` files under the data directory), after the
+    # request has been answered (see detached_delivery.py).
+    password_reset_notifier = providers.Singleton(
+        DetachedPasswordResetNotifier,
+        providers.Singleton(PasswordResetMailer, notification_sender, recipients, clock))
 
     embedder = providers.Singleton(embedder, settings)
     vector_index = providers.Singleton(NumpyVectorIndex)
