@@ -132,7 +132,7 @@ def inferred_failures(route_path: str, handler: HTTPRouteHandler) -> dict[int, s
     """The failures a route can answer because of what it is, whatever its own code does.
 
     Its guards (401, and 403 for admins only), its path ids (404), its method (a
-    body: 413 too large, 415 not JSON, the app-level guard of `edge`) and its
+    body: 413 too large, 415 not JSON, the app-level middleware of `edge`) and its
     dependencies (503). The route's own `responses` add the rest (409, 422, ...).
     """
     guards = {guard for layer in handler.ownership_layers for guard in (layer.guards or [])}
