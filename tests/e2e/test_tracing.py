@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import Sequence
+from typing import cast
 
 import pytest
+import sqlalchemy as sa
 from dependency_injector import providers
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -22,6 +25,8 @@ from opentelemetry.trace import SpanKind
 from shop.bootstrap import ShopRuntime
 from shop.container import Container
 from shop.infrastructure.auth.passwords import Argon2PasswordHasher
+from shop.infrastructure.db.schema import outbox
+from shop.infrastructure.events.received import RawEvent
 from shop.infrastructure.observability.tracing import build_tracer_provider
 from shop.settings import Settings
 from tests.e2e.shop_client import ShopClient, serving_in_loop, with_accounts
@@ -62,15 +67,23 @@ def named(spans: Sequence[ReadableSpan], name: str) -> ReadableSpan:
     return found[0]
 
 
-async def spans_until(exporter: InMemorySpanExporter, name_prefix: str) -> list[ReadableSpan]:
+async def spans_until(exporter: InMemorySpanExporter, name_prefix: str,
+                      wait_seconds: float = WAIT_SECONDS) -> list[ReadableSpan]:
     """The relay publishes just after the commit, in its own task."""
-    deadline = asyncio.get_running_loop().time() + WAIT_SECONDS
+    deadline = asyncio.get_running_loop().time() + wait_seconds
     while True:
         spans = list(exporter.get_finished_spans())
         if any(span.name.startswith(name_prefix) for span in spans) or \
                 asyncio.get_running_loop().time() > deadline:
             return spans
         await asyncio.sleep(0.02)
+
+
+def traceparent_ids(traceparent: str) -> tuple[int, int]:
+    """(trace id, parent span id) of a W3C `traceparent` (`00-<trace>-<span>-<flags>`)."""
+    version, trace_id, span_id, _flags = traceparent.split("-")
+    assert version == "00", traceparent
+    return int(trace_id, 16), int(span_id, 16)
 
 
 @pytest.mark.parametrize("profile", ["sqlite", pytest.param(
@@ -115,6 +128,74 @@ async def test_one_order_is_one_trace_from_the_request_to_its_sql_and_published_
     (order_line,) = [line for line in access if line["route"] == "/api/v1/orders"]
     assert order_line["trace_id"] == format(http.context.trace_id, "032x")
     assert order["status"] == "Paid"
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+async def test_on_redis_the_trace_travels_via_outbox_row_and_stream_entry_to_the_worker(
+    postgres_redis_settings: Settings, exporter: InMemorySpanExporter, provider: TracerProvider,
+) -> None:
+    """The API process stores the request's trace with the outbox row, the relay copies it
+    into the stream entry, and a separate worker runtime (what `shop worker` runs: the
+    StreamConsumerRuntime), tracing to a provider of its own, continues that trace."""
+    settings = with_accounts(postgres_redis_settings).with_overrides(
+        consumer_block_seconds=0.2, ai_enabled=False)
+    worker_exporter = InMemorySpanExporter()
+    worker_provider = TracerProvider()
+    worker_provider.add_span_processor(SimpleSpanProcessor(worker_exporter))
+    api = traced_runtime(settings, provider)
+    worker = traced_runtime(settings, worker_provider)
+    async with serving_in_loop(api) as client:
+        await worker.start()
+        try:
+            await worker.start_consuming()
+            shop = ShopClient(client)
+            customer = await shop.customer()
+            product = await shop.product(stock=5)
+            exporter.clear()
+            worker_exporter.clear()
+
+            order = await shop.paid_order(customer, (product, 1))
+            worker_spans = await spans_until(worker_exporter, "consume OrderPlaced",
+                                             wait_seconds=60.0)
+            api_spans = list(exporter.get_finished_spans())
+            async with api.container.engine().connect() as conn:
+                row = (await conn.execute(sa.select(outbox.c.event_id, outbox.c.traceparent)
+                                          .where(outbox.c.event_type == "OrderPlaced",
+                                                 outbox.c.aggregate_id == uuid.UUID(order["id"]))
+                                          )).one()
+            assert api.redis is not None
+            entries = [RawEvent.from_stream(fields) for _, fields in cast(
+                list[tuple[bytes, dict[bytes, bytes]]],
+                await api.redis.xrange(settings.events_stream))]
+        finally:
+            await worker.stop()
+
+    http = named(api_spans, "POST /api/v1/orders")
+    assert http.context is not None
+    trace_id = http.context.trace_id
+    command = named(in_trace(api_spans, trace_id), "command PlaceOrder")
+    assert command.context is not None
+
+    # 1. The outbox row holds the trace of the command that wrote the event.
+    assert row.traceparent, "the outbox row has no traceparent"
+    assert traceparent_ids(row.traceparent) == (trace_id, command.context.span_id)
+
+    # 2. The stream entry carries the same traceparent beside the contract's fields.
+    [entry] = [entry for entry in entries if entry.id == str(row.event_id)]
+    assert entry.type == "OrderPlaced"
+    assert entry.traceparent == row.traceparent
+
+    # 3. The worker's consumer span continues that trace, parented by the command span.
+    consumed = [span for span in worker_spans
+                if span.name == "consume OrderPlaced" and span.kind is SpanKind.CONSUMER]
+    assert consumed, f"the worker recorded {sorted({span.name for span in worker_spans})}"
+    for span in consumed:
+        assert span.context is not None and span.context.trace_id == trace_id
+        assert span.parent is not None and span.parent.span_id == command.context.span_id
+        assert span.parent.is_remote  # it came through Redis, not the worker's own context
+    assert not any(span.name.startswith("consume ") for span in api_spans), \
+        "with Redis the API process must not consume (the worker does)"
 
 
 def test_tracing_is_off_unless_an_exporter_is_chosen() -> None:

@@ -2,6 +2,13 @@
 
 The algorithm is pinned on decode, so `alg: none` and algorithm confusion
 (an RS256 public key used as an HS256 secret) are refused.
+
+Verified tokens are remembered per process (by the exact token string, until the
+token's own `exp`, a few thousand at most): every authenticated request sends the
+same token again, and decoding plus verifying it cost about as much as a whole
+cached product read. Only the signature check is skipped on a hit: whether the
+account is still active (disabled since the token was issued) is asked by the
+guards on every request (`AccountStatus`), never remembered here.
 """
 
 from __future__ import annotations
@@ -10,8 +17,10 @@ import logging
 import os
 import secrets
 import uuid
+from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Final
 
 import jwt
 
@@ -26,11 +35,14 @@ log = logging.getLogger("shop.auth")
 
 ISSUER = "shop"
 _REQUIRED_CLAIMS = ["exp", "iat", "sub", "role", "jti", "iss"]
+MAX_CACHED_TOKENS: Final = 4096
+"""Verified tokens kept per process; the least recently used goes first beyond it."""
+_INVALID: Final = "the access token is missing, invalid or expired"
 
 
 class JwtTokenService:
     def __init__(self, *, algorithm: str, signing_key: str, verification_key: str,
-                 ttl: timedelta, clock: Clock) -> None:
+                 ttl: timedelta, clock: Clock, max_cached: int = MAX_CACHED_TOKENS) -> None:
         if algorithm not in {"HS256", "RS256"}:
             raise ValueError(f"unsupported JWT algorithm {algorithm!r}: use HS256 or RS256")
         self._algorithm = algorithm
@@ -38,6 +50,14 @@ class JwtTokenService:
         self._verification_key = verification_key
         self._ttl = ttl
         self._clock = clock
+        self._max_cached = max_cached
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        """token string -> (its principal, its `exp` as a POSIX timestamp)."""
+
+    @property
+    def cached_tokens(self) -> int:
+        """How many verified tokens this process remembers (bounded by `max_cached`)."""
+        return len(self._verified)
 
     def issue_access(self, principal: Principal) -> AccessToken:
         now = self._clock.now()
@@ -53,15 +73,37 @@ class JwtTokenService:
         return AccessToken(token=token, expires_in=int(self._ttl.total_seconds()))
 
     def read_access(self, token: str) -> Principal:
+        now = self._clock.now().timestamp()
+        known = self._verified.get(token)
+        if known is not None:
+            principal, expires = known
+            if now < expires:
+                self._verified.move_to_end(token)
+                return principal
+            self._verified.pop(token, None)
+            raise Unauthenticated(_INVALID)
+        principal, expires = self._verify(token)
+        if now >= expires:  # the service's clock decides, as it does for cached tokens
+            raise Unauthenticated(_INVALID)
+        if self._max_cached > 0:
+            self._verified[token] = (principal, expires)
+            while len(self._verified) > self._max_cached:
+                self._verified.popitem(last=False)
+        return principal
+
+    def _verify(self, token: str) -> tuple[Principal, float]:
+        """Signature, algorithm, issuer and required claims: raises unless all hold."""
         try:
             claims = jwt.decode(
                 token, self._verification_key, algorithms=[self._algorithm], issuer=ISSUER,
                 options={"require": _REQUIRED_CLAIMS},
             )
-            return Principal(customer_id=uuid.UUID(claims["sub"]), role=Role(claims["role"]),
-                             expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC))
+            expires = int(claims["exp"])
+            principal = Principal(customer_id=uuid.UUID(claims["sub"]), role=Role(claims["role"]),
+                                  expires_at=datetime.fromtimestamp(expires, UTC))
         except (jwt.PyJWTError, ValueError, KeyError, TypeError, OverflowError, OSError):
-            raise Unauthenticated("the access token is missing, invalid or expired") from None
+            raise Unauthenticated(_INVALID) from None
+        return principal, float(expires)
 
 
 def build_token_service(settings: Settings, clock: Clock) -> JwtTokenService:
