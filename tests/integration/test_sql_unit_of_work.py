@@ -174,3 +174,26 @@ async def test_concurrent_reservations_never_sell_a_unit_twice(engine: AsyncEngi
         on_hand = (await conn.execute(
             sa.select(stock.c.on_hand).where(stock.c.product_id == product.id))).scalar_one()
     assert on_hand == 0
+
+
+async def test_apply_deltas_moves_every_line_in_one_statement_or_none(engine: AsyncEngine) -> None:
+    _, first = await seed(engine, on_hand=10)
+    _, second = await seed(engine, on_hand=2)
+    missing = uuid.uuid4()
+
+    async with SqlUnitOfWork(engine) as uow:
+        assert await uow.stock.apply_deltas({first.id: -3, second.id: -5}, NOW) is None
+        assert await uow.stock.apply_deltas({first.id: -3, missing: -1}, NOW) is None
+        assert (await uow.stock.get(first.id)).on_hand == 10  # type: ignore[union-attr]
+        assert (await uow.stock.get(second.id)).on_hand == 2  # type: ignore[union-attr]
+        moved = await uow.stock.apply_deltas({second.id: -2, first.id: -3}, NOW)
+        assert moved is not None
+        assert [(s.product_id, s.on_hand, s.version) for s in moved] == sorted(
+            [(first.id, 7, 2), (second.id, 0, 2)])
+        for level in moved:
+            level.record_change(-1, "test")
+        await uow.commit()
+
+    async with SqlUnitOfWork(engine) as uow:
+        assert (await uow.stock.get(first.id)).on_hand == 7  # type: ignore[union-attr]
+        assert (await uow.stock.get(second.id)).on_hand == 0  # type: ignore[union-attr]

@@ -14,7 +14,7 @@ import asyncio
 import copy
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
@@ -243,6 +243,14 @@ class FakeProductRepository(_Repository):
         self._uow.saw(product)
         return product
 
+    async def get_many(self, product_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Product]:
+        found = {}
+        for product_id in product_ids:
+            product = await self.get(product_id)
+            if product is not None:
+                found[product_id] = product
+        return found
+
     async def save(self, product: Product) -> None:
         self._check_not_changed_by_others(product)
         self._tables.products[product.id] = product
@@ -283,6 +291,19 @@ class FakeStockRepository(_Repository):
         if stock is None or not 0 <= stock.on_hand + delta <= MAX_STOCK:
             return None
         return self._store(stock, stock.on_hand + delta, now)
+
+    async def apply_deltas(
+        self, deltas: Mapping[uuid.UUID, int], now: datetime
+    ) -> list[Stock] | None:
+        """All or nothing, as the batched SQL statement does it."""
+        ordered = sorted(deltas)
+        for product_id in ordered:
+            stock = self._tables.stock.get(product_id)
+            if stock is None or not 0 <= stock.on_hand + deltas[product_id] <= MAX_STOCK:
+                return None
+        return [self._store(self._tables.stock[product_id],
+                            self._tables.stock[product_id].on_hand + deltas[product_id], now)
+                for product_id in ordered]
 
     async def set_level(
         self, product_id: uuid.UUID, on_hand: int, now: datetime
@@ -402,6 +423,9 @@ class FakeOrderRepository(_Repository):
             self._loaded_versions[order_id] = order.version
             self._uow.saw(order)
         return order
+
+    def attach(self, order: Order) -> None:
+        self._loaded_versions[order.id] = order.version
 
     async def save(self, order: Order) -> None:
         loaded = self._loaded_versions.get(order.id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Protocol
 
 from shop.application.catalog.views import (
@@ -33,6 +33,9 @@ class ProductRepository(Protocol):
     async def add(self, product: Product) -> None: ...
     async def get(self, product_id: uuid.UUID) -> Product | None:
         """The product if it is in the catalog (deleted products are not)."""
+        ...
+    async def get_many(self, product_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Product]:
+        """The products of these ids that are in the catalog, in one read, by id."""
         ...
     async def save(self, product: Product) -> None:
         """Persist changes; raises ConcurrentModification if someone saved a newer version first."""

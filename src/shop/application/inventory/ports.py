@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Protocol
 
@@ -20,6 +21,18 @@ class StockRepository(Protocol):
         any number of concurrent transactions and processes. The unit of work
         sees the Stock returned: the caller records the change on it
         (`Stock.record_change`) and the commit writes that event.
+        """
+        ...
+    async def apply_deltas(
+        self, deltas: Mapping[uuid.UUID, int], now: datetime
+    ) -> list[Stock] | None:
+        """Move several products' stock at once, all or none, as `apply_delta` does one.
+
+        Returns the Stocks in product-id order (each seen, as above), or None if
+        any line would leave 0..MAX_STOCK or has no row. After None the caller
+        must not commit (it raises): a backend without a batched statement may
+        have moved the lines before the refused one. Row locks are taken in
+        product-id order, so two callers sharing products never deadlock.
         """
         ...
     async def set_level(

@@ -26,7 +26,14 @@ from shop.domain.ordering.errors import (
     PaymentUnavailable,
     UnknownProduct,
 )
-from shop.domain.ordering.order import Order, OrderLine, OrderStatus, PaymentStatus, check_items
+from shop.domain.ordering.order import (
+    ItemRequest,
+    Order,
+    OrderLine,
+    OrderStatus,
+    PaymentStatus,
+    check_items,
+)
 from shop.domain.shared.address import Address
 
 log = logging.getLogger("shop.ordering")
@@ -59,7 +66,13 @@ class PlaceOrderHandler:
 
     async def _reserve(self, command: PlaceOrder, uow: UnitOfWork,
                        address: Address | None) -> Order | None:
-        """Transaction 1: every line reserved, or none; the order kept Pending."""
+        """Transaction 1: every line reserved, or none; the order kept Pending.
+
+        The reads come first and take no lock (the products, the customer's
+        address); then one statement reserves every line (`apply_deltas`: the
+        row locks, in product-id order, held from there to the commit); then the
+        order, its lines and the outbox rows are written and committed.
+        """
         order_id = uuid.uuid4()
         now = self._clock.now()
         async with uow:
@@ -69,21 +82,24 @@ class PlaceOrderHandler:
                     request_hash=command.request_fingerprint, order_id=order_id, created_at=now))
                 if taken is not None:
                     return None
+            # In product-id order, whatever the request's order: the first unknown or
+            # short product is the one reported, as when the lines were taken one by one.
+            in_id_order = sorted(enumerate(command.items), key=lambda pair: pair[1].product_id)
+            products = await uow.products.get_many([item.product_id for item in command.items])
+            for index, item in in_id_order:
+                if item.product_id not in products:
+                    raise UnknownProduct(f"items[{index}].product_id", item.product_id)
             if address is None:
                 customer = await uow.customers.get(command.customer_id)
                 address = customer.shipping_address if customer else None
+            reserved = await uow.stock.apply_deltas(
+                {item.product_id: -item.quantity for item in command.items}, now)
+            if reserved is None:
+                raise await self._short_line(uow, [item for _, item in in_id_order])
             lines: dict[uuid.UUID, OrderLine] = {}
-            # Rows are locked in product-id order, whatever the request's order, so two
-            # orders sharing products can never wait on each other (no deadlock).
-            for index, item in sorted(enumerate(command.items),
-                                      key=lambda pair: pair[1].product_id):
-                product = await uow.products.get(item.product_id)
-                if product is None:
-                    raise UnknownProduct(f"items[{index}].product_id", item.product_id)
-                reserved = await uow.stock.apply_delta(product.id, -item.quantity, now)
-                if reserved is None:
-                    raise InsufficientStock(product.id, item.quantity)
-                reserved.record_change(-item.quantity, f"order {order_id} placed")
+            for level, (_, item) in zip(reserved, in_id_order, strict=True):
+                level.record_change(-item.quantity, f"order {order_id} placed")
+                product = products[item.product_id]
                 lines[product.id] = OrderLine(product_id=product.id, product_name=product.name,
                                               unit_price=product.price, quantity=item.quantity)
             in_request_order = [lines[item.product_id] for item in command.items]
@@ -93,6 +109,19 @@ class PlaceOrderHandler:
             await uow.orders.add(order)
             await uow.commit()
             return order
+
+    @staticmethod
+    async def _short_line(uow: UnitOfWork, items: list[ItemRequest]) -> InsufficientStock:
+        """The refusal of a reservation: the first line (product-id order) that is short.
+
+        Only on the refusal path, so it costs nothing when stock suffices; if
+        every line fits by now (a concurrent release), the first line is named.
+        """
+        for item in items:
+            level = await uow.stock.get(item.product_id)
+            if level is None or level.on_hand < item.quantity:
+                return InsufficientStock(item.product_id, item.quantity)
+        return InsufficientStock(items[0].product_id, items[0].quantity)
 
     async def _pay(self, order: Order, token: str, uow: UnitOfWork) -> Order:
         """Outside any transaction: charge, then transaction 2 settles the order."""
@@ -114,7 +143,7 @@ class PlaceOrderHandler:
                     "the payment provider failed or did not answer; nothing was charged and "
                     "the order was cancelled") from failure
             charge = found
-        return await self._settlement.mark_paid(uow, order.id, charge)
+        return await self._settlement.mark_paid(uow, order.id, charge, placed=order)
 
     async def _charge_made_anyway(self, key: str) -> Charge | None:
         """After a failure or timeout the charge may still have happened: ask by key."""

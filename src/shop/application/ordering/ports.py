@@ -41,6 +41,11 @@ class OrderRepository(Protocol):
     async def save(self, order: Order) -> None:
         """Persist changes; raises ConcurrentModification if saved by someone else first."""
         ...
+    def attach(self, order: Order) -> None:
+        """Take an order this caller read or placed in an earlier transaction as loaded:
+        the next `save` writes only over the version it has now (else
+        ConcurrentModification), without reading it again."""
+        ...
     async def pending_since(self, before: datetime, limit: int) -> Sequence[uuid.UUID]:
         """Orders still Pending that were placed before `before` (left by a crash)."""
         ...

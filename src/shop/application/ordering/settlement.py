@@ -40,7 +40,25 @@ class OrderSettlement:
         self._gateway = gateway
         self._clock = clock
 
-    async def mark_paid(self, uow: UnitOfWork, order_id: uuid.UUID, charge: Charge) -> Order:
+    async def mark_paid(self, uow: UnitOfWork, order_id: uuid.UUID, charge: Charge, *,
+                        placed: Order | None = None) -> Order:
+        """Mark a charged order Paid (or refund it if it was cancelled meanwhile).
+
+        `placed`: the order as its placement committed it, so it is not read
+        again; the save applies only over that version, and if anything changed
+        the order since (a cancellation), it is read and handled as below.
+        """
+        if placed is not None and placed.status is OrderStatus.PENDING:
+            async with uow:
+                uow.orders.attach(placed)
+                placed.mark_paid(charge.reference, self._clock.now())
+                try:
+                    await uow.orders.save(placed)
+                except ConcurrentModification:
+                    placed.pull_events()  # that change never happened; read the order anew
+                else:
+                    await uow.commit()
+                    return placed
         async with uow:
             order = await load_order(uow, order_id)
             if order.status is OrderStatus.PENDING:

@@ -78,6 +78,9 @@ class SqlOrderRepository(SqlRepository):
         await self._update_versioned(orders, order, _order_values(order), "order")
         self._track(order)
 
+    def attach(self, order: Order) -> None:
+        self._loaded(order.id, order.version)
+
     async def pending_since(self, before: datetime, limit: int) -> Sequence[uuid.UUID]:
         rows = await self._conn.execute(
             sa.select(orders.c.id)
