@@ -56,7 +56,8 @@ class WellFormedRequests(ASGIMiddleware):
                      next_app: ASGIApp) -> None:
         connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
         _refuse_unstorable_inputs(connection)
-        if scope["type"] == ScopeType.HTTP and scope["method"] in _BODY_METHODS and _has_body(scope["headers"]):
+        if (scope["type"] == ScopeType.HTTP and scope["method"] in _BODY_METHODS
+                and _has_body(scope["headers"])):
             _require_json(connection.headers.get("content-type"))
         await next_app(scope, receive, send)
 
