@@ -22,16 +22,9 @@ from shop.application.analytics.figures import ProjectionFigures
 from shop.application.analytics.ports import ProjectionChange
 from shop.application.analytics.tracked_order import Placement, TrackedLine, TrackedOrder
 from shop.application.ports import Clock
+from shop.infrastructure.db import schema
 from shop.infrastructure.db.engine import write_transaction
 from shop.infrastructure.db.processed_events import claim_event
-from shop.infrastructure.db.schema import (
-    analytics_order_lines,
-    analytics_orders,
-    analytics_orders_by_status_daily,
-    analytics_product_sales_daily,
-    analytics_product_stock,
-    analytics_sales_daily,
-)
 
 
 class SqlProjectionStore:
@@ -51,18 +44,18 @@ class SqlProjectionStore:
 def figure_rows(figures: ProjectionFigures) -> dict[sa.Table, list[dict[str, Any]]]:
     """The rows of each daily table that `figures` touches, sorted by key."""
     return {
-        analytics_sales_daily: [
+        schema.analytics_sales_daily: [
             {"day": day, "currency": currency, "revenue_minor": sales.revenue_minor,
              "orders": sales.orders, "units": sales.units}
             for (day, currency), sales in sorted(figures.sales.items())
         ],
-        analytics_product_sales_daily: [
+        schema.analytics_product_sales_daily: [
             {"day": day, "product_id": product_id, "currency": currency,
              "units": sales.units, "revenue_minor": sales.revenue_minor}
             for (day, product_id, currency), sales in sorted(
                 figures.product_sales.items(), key=lambda item: (item[0][0], str(item[0][1])))
         ],
-        analytics_orders_by_status_daily: [
+        schema.analytics_orders_by_status_daily: [
             {"day": day, "status": status, "orders": count}
             for (day, status), count in sorted(figures.statuses.items())
         ],
@@ -108,14 +101,14 @@ class SqlProjectionSession:
 
     async def tracked_order(self, order_id: uuid.UUID) -> TrackedOrder | None:
         row = (await self._conn.execute(
-            sa.select(analytics_orders).where(analytics_orders.c.order_id == order_id)
+            sa.select(schema.analytics_orders).where(schema.analytics_orders.c.order_id == order_id)
             .with_for_update())).first()
         order = None
         if row is not None:
             lines = (await self._conn.execute(
-                sa.select(analytics_order_lines)
-                .where(analytics_order_lines.c.order_id == order_id)
-                .order_by(analytics_order_lines.c.line_no))).all()
+                sa.select(schema.analytics_order_lines)
+                .where(schema.analytics_order_lines.c.order_id == order_id)
+                .order_by(schema.analytics_order_lines.c.line_no))).all()
             order = tracked_order_of(row, lines)
         self._loaded[order_id] = order
         return order
@@ -123,14 +116,14 @@ class SqlProjectionSession:
     async def save_order(self, order: TrackedOrder) -> None:
         before = self._loaded.get(order.order_id)
         if before is None:
-            await self._conn.execute(sa.insert(analytics_orders).values(order_row(order)))
+            await self._conn.execute(sa.insert(schema.analytics_orders).values(order_row(order)))
         else:
             await self._conn.execute(
-                sa.update(analytics_orders)
-                .where(analytics_orders.c.order_id == order.order_id)
+                sa.update(schema.analytics_orders)
+                .where(schema.analytics_orders.c.order_id == order.order_id)
                 .values(order_row(order)))
         if order.placement is not None and (before is None or before.placement is None):
-            await self._conn.execute(sa.insert(analytics_order_lines), line_rows(order))
+            await self._conn.execute(sa.insert(schema.analytics_order_lines), line_rows(order))
         self._loaded[order.order_id] = order
 
     async def add(self, figures: ProjectionFigures) -> None:
@@ -149,7 +142,7 @@ class SqlProjectionSession:
 
     async def _keep_newer(self, product_id: uuid.UUID, version_column: str, version: int,
                           values: dict[str, Any]) -> None:
-        table = analytics_product_stock
+        table = schema.analytics_product_stock
         done = await self._conn.execute(
             sa.update(table)
             .where(table.c.product_id == product_id, table.c[version_column] < version)

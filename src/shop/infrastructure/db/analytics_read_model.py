@@ -17,19 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shop.application.analytics.figures import ProductSales, SalesFigures
 from shop.application.analytics.ports import DaySales, ProductStock, ProductTotal
 from shop.application.analytics.tracked_order import TrackedOrder
+from shop.infrastructure.db import schema
 from shop.infrastructure.db.analytics_projections import tracked_order_of
-from shop.infrastructure.db.schema import (
-    analytics_order_lines,
-    analytics_orders,
-    analytics_orders_by_status_daily,
-    analytics_product_sales_daily,
-    analytics_product_stock,
-    analytics_sales_daily,
-)
 
-sales = analytics_sales_daily
-product_sales = analytics_product_sales_daily
-stock = analytics_product_stock
+sales = schema.analytics_sales_daily
+product_sales = schema.analytics_product_sales_daily
+stock = schema.analytics_product_stock
 
 
 class SqlAnalyticsReadModel:
@@ -49,7 +42,7 @@ class SqlAnalyticsReadModel:
                     for row in rows]
 
     async def status_counts(self, first: date, last: date) -> dict[str, int]:
-        table = analytics_orders_by_status_daily
+        table = schema.analytics_orders_by_status_daily
         async with self._engine.connect() as conn:
             rows = await conn.execute(
                 sa.select(table.c.status, sa.func.sum(table.c.orders).label("orders"))
@@ -77,18 +70,20 @@ class SqlAnalyticsReadModel:
     async def orders_placed(self, start: datetime, end: datetime) -> list[TrackedOrder]:
         async with self._engine.connect() as conn:
             rows = (await conn.execute(
-                sa.select(analytics_orders)
-                .where(analytics_orders.c.placed_at >= start, analytics_orders.c.placed_at < end)
+                sa.select(schema.analytics_orders)
+                .where(schema.analytics_orders.c.placed_at >= start,
+                       schema.analytics_orders.c.placed_at < end)
             )).all()
             lines: dict[uuid.UUID, list[sa.Row[tuple[object, ...]]]] = defaultdict(list)
             if rows:
-                placed_in_span = (sa.select(analytics_orders.c.order_id)
-                                  .where(analytics_orders.c.placed_at >= start,
-                                         analytics_orders.c.placed_at < end))
+                placed_in_span = (sa.select(schema.analytics_orders.c.order_id)
+                                  .where(schema.analytics_orders.c.placed_at >= start,
+                                         schema.analytics_orders.c.placed_at < end))
                 for line in await conn.execute(
-                    sa.select(analytics_order_lines)
-                    .where(analytics_order_lines.c.order_id.in_(placed_in_span))
-                    .order_by(analytics_order_lines.c.order_id, analytics_order_lines.c.line_no)
+                    sa.select(schema.analytics_order_lines)
+                    .where(schema.analytics_order_lines.c.order_id.in_(placed_in_span))
+                    .order_by(schema.analytics_order_lines.c.order_id,
+                              schema.analytics_order_lines.c.line_no)
                 ):
                     lines[line.order_id].append(line)
         return [tracked_order_of(row, lines[row.order_id]) for row in rows]

@@ -17,24 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shop.application.analytics.ports import ProductStock, RebuiltProjections, Recompute
 from shop.application.analytics.tracked_order import Placement, TrackedLine, TrackedOrder
+from shop.infrastructure.db import schema
 from shop.infrastructure.db.analytics_projections import figure_rows, line_rows, order_row
 from shop.infrastructure.db.engine import write_transaction
-from shop.infrastructure.db.schema import (
-    analytics_order_lines,
-    analytics_orders,
-    analytics_orders_by_status_daily,
-    analytics_product_sales_daily,
-    analytics_product_stock,
-    analytics_sales_daily,
-    order_lines,
-    orders,
-    products,
-    stock,
-)
+from shop.infrastructure.db.schema import order_lines, orders, products, stock
 
-PROJECTION_TABLES = (analytics_orders, analytics_order_lines, analytics_sales_daily,
-                     analytics_product_sales_daily, analytics_orders_by_status_daily,
-                     analytics_product_stock)
+PROJECTION_TABLES = (schema.analytics_orders, schema.analytics_order_lines,
+                     schema.analytics_sales_daily, schema.analytics_product_sales_daily,
+                     schema.analytics_orders_by_status_daily, schema.analytics_product_stock)
 INSERT_CHUNK = 5000
 
 
@@ -100,12 +90,12 @@ class SqlProjectionRebuilder:
             rebuilt = await recompute(SqlAnalyticsSource(conn))
             for table in PROJECTION_TABLES:
                 await conn.execute(sa.delete(table))
-            await _insert(conn, analytics_orders, [order_row(o) for o in rebuilt.orders])
-            await _insert(conn, analytics_order_lines,
+            await _insert(conn, schema.analytics_orders, [order_row(o) for o in rebuilt.orders])
+            await _insert(conn, schema.analytics_order_lines,
                           [line for o in rebuilt.orders for line in line_rows(o)])
             for table, rows in figure_rows(rebuilt.figures).items():
                 await _insert(conn, table, rows)
-            await _insert(conn, analytics_product_stock, [
+            await _insert(conn, schema.analytics_product_stock, [
                 {"product_id": p.product_id, "name": p.name, "deleted": p.deleted,
                  "product_version": p.product_version, "stock": p.stock,
                  "stock_version": p.stock_version} for p in rebuilt.products])
