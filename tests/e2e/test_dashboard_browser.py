@@ -141,6 +141,24 @@ def test_the_revenue_follows_an_order_without_reloading(
     assert page.evaluate("window.stillTheSamePage") is True
 
 
+def test_a_product_about_to_run_out_is_listed_with_its_days_left_without_reloading(
+    server: ServerProcess, api: httpx.Client, browser: BrowserContext
+) -> None:
+    consumer_runtime_or_skip()
+    tea = product(api, "Tea Tin", price="8.00", stock=5)
+    buyer = customer(api, "gus@example.com")
+    page = signed_in_dashboard(browser, server)
+    expect(page.locator("#stockouts")).not_to_contain_text("Tea Tin")
+
+    place(api, buyer, tea, 4)
+
+    line = page.locator(f'#stockouts tr[data-product-id="{tea}"]')
+    expect(line).to_contain_text("Tea Tin", timeout=LIVE_TIMEOUT_MS)
+    expect(line.locator("td").nth(1)).to_have_text("1")
+    expect(line.locator("td").nth(2)).to_have_text(re.compile(r"^\d+\.\d$"))
+    assert page.evaluate("window.stillTheSamePage") is True
+
+
 def test_a_wrong_password_shows_an_error(server: ServerProcess,
                                           browser: BrowserContext) -> None:
     page = browser.new_page()

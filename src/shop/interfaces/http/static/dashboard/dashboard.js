@@ -12,6 +12,7 @@
   const REFRESH_AFTER_EVENT_MS = [250, 1000, 2500];
   const SAFETY_REFRESH_MS = 30000;
   const TICKER_SIZE = 20;
+  const FORECAST_DAYS = 30;
   const DAY_MS = 24 * 3600 * 1000;
 
   const session = { access: null, refresh: null, email: null };
@@ -186,6 +187,9 @@
     if (!session.access) return;
     const days = parseInt($("window").value, 10);
     const span = windowFor(days);
+    // The forecast is an AI feature that may be turned off (503): the sales figures do not wait on it.
+    const stockouts = call(`${API}/inventory/forecast?horizon_days=${FORECAST_DAYS}&limit=5`)
+      .catch((failure) => failure);
     try {
       const [current, previous] = await Promise.all([
         call(`${API}/analytics/summary?from=${span.current.from}&to=${span.current.to}`),
@@ -193,6 +197,7 @@
       ]);
       $("dashboard-error").hidden = true;
       render(current, previous, days);
+      renderStockouts(await stockouts);
     } catch (failure) {
       if (failure instanceof ApiError && (failure.status === 401 || failure.status === 403)) {
         await signOut("Your session ended: sign in again.");
@@ -303,6 +308,28 @@
     body.replaceChildren(...products.map((p) => {
       const tr = row([[p.name], [String(p.stock), p.stock === 0 ? "num low" : "num"]]);
       tr.dataset.productId = p.product_id;
+      return tr;
+    }));
+  }
+
+  function renderStockouts(forecast) {
+    const body = $("stockouts");
+    if (forecast instanceof Error) {
+      body.replaceChildren(row([[`No forecast: ${forecast.message}`, "muted"]]));
+      return;
+    }
+    const running = forecast.items.filter((f) => f.days_until_stockout !== null
+                                                 && f.days_until_stockout <= FORECAST_DAYS);
+    if (!running.length) {
+      body.replaceChildren(row([[`Nothing runs out in the next ${FORECAST_DAYS} days.`, "muted"]]));
+      return;
+    }
+    body.replaceChildren(...running.map((f) => {
+      const soon = f.days_until_stockout < 7 ? "num low" : "num";
+      const tr = row([[f.name], [String(f.stock), "num"],
+                      [f.days_until_stockout.toFixed(1), soon], [String(f.reorder_quantity), "num"]]);
+      tr.dataset.productId = f.product_id;
+      tr.title = `Out by ${f.stockout_date} at ${f.daily_demand.toFixed(2)} a day (${f.method})`;
       return tr;
     }));
   }
