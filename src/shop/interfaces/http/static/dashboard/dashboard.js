@@ -98,7 +98,18 @@
     return body;
   }
 
-  async function refreshTokens() {
+  // Refresh tokens are single-use (a reused one revokes its family), so the calls of one
+  // load that all meet an expired access token share one refresh instead of racing.
+  let refreshing = null;
+
+  function refreshTokens() {
+    if (!refreshing) {
+      refreshing = refreshOnce().finally(() => { refreshing = null; });
+    }
+    return refreshing;
+  }
+
+  async function refreshOnce() {
     try {
       const pair = await call(`${API}/auth/refresh`, { method: "POST", body: { refresh_token: session.refresh } }, false);
       session.access = pair.access_token;
