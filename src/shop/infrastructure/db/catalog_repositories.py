@@ -24,6 +24,9 @@ from shop.infrastructure.db.base_repository import SqlRepository
 from shop.infrastructure.db.schema import categories, products
 
 _live_product = products.c.deleted_at.is_(None)
+_SELECT_LIVE_PRODUCTS = sa.select(products).where(
+    products.c.id.in_(sa.bindparam("ids", expanding=True)), _live_product)
+"""Built once (an order reads its products with it): its compiled form is found by identity."""
 
 
 def category_from_row(row: Any) -> Category:
@@ -126,8 +129,7 @@ class SqlProductRepository(SqlRepository):
 
     async def get_many(self, product_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Product]:
         """One SELECT for all of them (an order's lines); no row lock is taken."""
-        rows = await self._conn.execute(
-            sa.select(products).where(products.c.id.in_(list(product_ids)), _live_product))
+        rows = await self._conn.execute(_SELECT_LIVE_PRODUCTS, {"ids": list(product_ids)})
         found = {}
         for row in rows:
             self._loaded(row.id, row.version)

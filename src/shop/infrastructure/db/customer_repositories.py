@@ -44,6 +44,10 @@ def _customer_row(customer: Customer) -> dict[str, Any]:
     }
 
 
+_SELECT_BY_ID = sa.select(customers).where(customers.c.id == sa.bindparam("customer_id"))
+"""Built once (every order without an address reads its customer): compiled once too."""
+
+
 class SqlCustomerRepository(SqlRepository):
     async def add(self, customer: Customer) -> None:
         try:
@@ -54,7 +58,8 @@ class SqlCustomerRepository(SqlRepository):
         self._track(customer)
 
     async def get(self, customer_id: uuid.UUID) -> Customer | None:
-        return await self._one(customers.c.id == customer_id)
+        row = (await self._conn.execute(_SELECT_BY_ID, {"customer_id": customer_id})).first()
+        return None if row is None else customer_from_row(row)
 
     async def get_by_email(self, email: EmailAddress) -> Customer | None:
         return await self._one(customers.c.email == email.value)

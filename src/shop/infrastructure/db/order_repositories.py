@@ -51,12 +51,18 @@ def _order_values(order: Order) -> dict[str, Any]:
     }
 
 
+_INSERT_ORDER = sa.insert(orders)
+_INSERT_LINES = sa.insert(order_lines)
+"""Built once: executed with plain parameters, their compiled form is reused (see
+`base_repository._versioned_update`)."""
+
+
 class SqlOrderRepository(SqlRepository):
     async def add(self, order: Order) -> None:
-        await self._conn.execute(sa.insert(orders).values(
-            id=order.id, customer_id=order.customer_id, created_at=order.created_at,
-            **_order_values(order)))
-        await self._conn.execute(sa.insert(order_lines), [
+        await self._conn.execute(_INSERT_ORDER, {
+            "id": order.id, "customer_id": order.customer_id, "created_at": order.created_at,
+            **_order_values(order)})
+        await self._conn.execute(_INSERT_LINES, [
             {"order_id": order.id, "line_no": number, "product_id": line.product_id,
              "product_name": line.product_name, "unit_price_minor": line.unit_price.minor_units,
              "quantity": line.quantity}

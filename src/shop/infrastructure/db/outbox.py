@@ -48,12 +48,15 @@ class OutboxMessage:
     """The trace of the command that wrote the event, when tracing was on."""
 
 
+_INSERT_EVENTS = sa.insert(outbox)
+
+
 async def append_to_outbox(conn: AsyncConnection, events: Sequence[DomainEvent]) -> None:
     if not events:
         return
     traceparent = current_traceparent()
     await conn.execute(
-        sa.insert(outbox),
+        _INSERT_EVENTS,
         [
             {
                 "event_id": event.event_id,
