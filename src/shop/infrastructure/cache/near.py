@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -109,26 +110,39 @@ class NearProductCache:
         await self._local.invalidate(product_id, product_version=product_version,
                                      stock_version=stock_version)
         self._clear_listings()
-        await self._shared.invalidate(product_id, product_version=product_version,
-                                      stock_version=stock_version)
-        await self._broadcast(f"{product_id}:{product_version}:{stock_version}", str(product_id))
+
+        def invalidate_shared_and_publish(message: str) -> Awaitable[int]:
+            return self._shared.invalidate_and_publish(product_id, product_version,
+                                                       stock_version, self._channel, message)
+
+        await self._broadcast(f"{product_id}:{product_version}:{stock_version}", str(product_id),
+                              invalidate_shared_and_publish)
 
     async def invalidate_listings(self) -> None:
         """Every process's list pages are dropped before this returns."""
         self._clear_listings()
-        await self._broadcast(f"{_LISTINGS}:0:0", "the list pages")
+        await self._broadcast(f"{_LISTINGS}:0:0", "the list pages", self._publish)
 
-    async def _broadcast(self, change: str, what: str) -> None:
-        """Publish one invalidation; wait until every process that received it applied it."""
+    async def _publish(self, message: str) -> int:
+        return int(await self._redis.publish(self._channel, message))
+
+    async def _broadcast(self, change: str, what: str,
+                         send: Callable[[str], Awaitable[int]]) -> None:
+        """Send one invalidation; wait until every process that received it applied it.
+
+        `send` publishes the message and says how many received it (for a
+        product, in the same script that invalidates the shared entry).
+        """
         token = uuid.uuid4().hex
         acked = asyncio.get_running_loop().create_future()
         self._waiting[token] = _AckWait(acked)
         try:
-            receivers = await self._redis.publish(self._channel, f"{change}:{token}")
-            self._waiting[token].expect(int(receivers))
+            receivers = await send(f"{change}:{token}")
+            self._waiting[token].expect(receivers)
             await asyncio.wait_for(acked, _ACK_TIMEOUT_SECONDS)
         except RedisError as error:
-            log.error("near-cache invalidation broadcast failed for %s", what, exc_info=error)
+            log.error("near-cache invalidation failed for %s (shared cache or broadcast)", what,
+                      exc_info=error)
         except TimeoutError:
             log.error("not every process acknowledged the invalidation of %s in %.1f s",
                       what, _ACK_TIMEOUT_SECONDS)

@@ -20,7 +20,7 @@ from shop.infrastructure.cache.codec import decode_view, encode_view
 
 log = logging.getLogger("shop.cache")
 
-_PUT_OR_INVALIDATE = """
+_CURRENT_VERSIONS = """
 local current = redis.call('GET', KEYS[1])
 local cpv, csv = 0, 0
 if current then
@@ -29,6 +29,9 @@ if current then
   csv = tonumber(b) or 0
 end
 local pv, sv = tonumber(ARGV[1]), tonumber(ARGV[2])
+"""
+
+_PUT_OR_INVALIDATE = _CURRENT_VERSIONS + """
 if ARGV[4] == 'put' then
   if pv < cpv or sv < csv then return 0 end
 else
@@ -39,6 +42,13 @@ redis.call('SET', KEYS[1], pv .. ':' .. sv .. ':' .. ARGV[3], 'EX', ARGV[5])
 return 1
 """
 
+_INVALIDATE_AND_PUBLISH = _CURRENT_VERSIONS + """
+if cpv > pv then pv = cpv end
+if csv > sv then sv = csv end
+redis.call('SET', KEYS[1], pv .. ':' .. sv .. ':', 'EX', ARGV[3])
+return redis.call('PUBLISH', ARGV[4], ARGV[5])
+"""
+
 
 class RedisProductCache:
     def __init__(self, redis: Redis, *, prefix: str, ttl_seconds: int) -> None:
@@ -46,6 +56,7 @@ class RedisProductCache:
         self._prefix = f"{prefix}product:"
         self._ttl = ttl_seconds
         self._script = redis.register_script(_PUT_OR_INVALIDATE)
+        self._announced_script = redis.register_script(_INVALIDATE_AND_PUBLISH)
 
     def key(self, product_id: uuid.UUID) -> str:
         return f"{self._prefix}{product_id}"
@@ -71,6 +82,21 @@ class RedisProductCache:
         self, product_id: uuid.UUID, *, product_version: int = 0, stock_version: int = 0
     ) -> None:
         await self._run(product_id, product_version, stock_version, b"", "invalidate")
+
+    async def invalidate_and_publish(
+        self, product_id: uuid.UUID, product_version: int, stock_version: int,
+        channel: str, message: str,
+    ) -> int:
+        """`invalidate`, then PUBLISH `message`, in one round trip; how many received it.
+
+        The near cache's broadcast of every stock change: one script instead of
+        two calls, and nobody can read the old entry between them. Raises
+        RedisError (the caller logs it, as it would a failed broadcast).
+        """
+        receivers = await self._announced_script(
+            keys=[self.key(product_id)],
+            args=[product_version, stock_version, self._ttl, channel, message])
+        return int(receivers)
 
     async def invalidate_listings(self) -> None:
         """Nothing to do: the shared cache keeps product views, no list pages."""

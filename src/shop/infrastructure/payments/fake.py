@@ -50,9 +50,13 @@ class RedisChargeStore:
         return value.decode() if isinstance(value, bytes) else value
 
     async def put_if_absent(self, key: str, reference: str) -> str:
-        await self._redis.hsetnx(self._hash, key, reference)
-        stored = await self.get(key)
-        return stored or reference
+        """One round trip: the set-if-absent and the read of what is stored, atomically."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hsetnx(self._hash, key, reference)
+            pipe.hget(self._hash, key)
+            _, stored = await pipe.execute()
+        text = stored.decode() if isinstance(stored, bytes) else stored
+        return text or reference
 
 
 class FakePaymentGateway:
@@ -61,6 +65,16 @@ class FakePaymentGateway:
         self._refunds = refunds
 
     async def charge(self, *, idempotency_key: str, amount: Money, token: str) -> Charge:
+        """A repeated key answers the first charge, whatever the token says now.
+
+        A charge that would succeed is stored if absent, which answers an
+        earlier charge under the key too: one round trip. A refusal looks for
+        an earlier charge first.
+        """
+        if token in APPROVED and not amount.is_negative:
+            reference = await self._charges.put_if_absent(idempotency_key,
+                                                          f"ch_fake_{uuid.uuid4().hex[:24]}")
+            return Charge(reference)
         earlier = await self._charges.get(idempotency_key)
         if earlier is not None:
             return Charge(earlier)
@@ -68,11 +82,7 @@ class FakePaymentGateway:
             raise PaymentUnavailable("the payment provider could not process the charge")
         if token not in APPROVED:
             raise PaymentDeclined("the card was declined; the order was cancelled")
-        if amount.is_negative:
-            raise PaymentDeclined("a charge cannot be negative")
-        reference = await self._charges.put_if_absent(idempotency_key,
-                                                      f"ch_fake_{uuid.uuid4().hex[:24]}")
-        return Charge(reference)
+        raise PaymentDeclined("a charge cannot be negative")
 
     async def find_charge(self, idempotency_key: str) -> Charge | None:
         reference = await self._charges.get(idempotency_key)
