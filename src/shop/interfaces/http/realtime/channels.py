@@ -166,15 +166,32 @@ class ResilientRedisPubSubBackend(RedisChannelsPubSubBackend):
         self._names = names
 
     async def publish(self, data: bytes, channels: Iterable[str]) -> None:
-        targets = list(channels)
+        await self.publish_all([(data, list(channels))])
+
+    async def publish_all(self, messages: Sequence[tuple[bytes, Sequence[str]]]) -> None:
+        """Every message to each of its channels, in order, in one round trip.
+
+        One PUBLISH per (message, channel) in a pipeline: Redis runs them in
+        the order sent, so each channel keeps the order of its changes. Under
+        load the feeds' queue holds several messages (an order makes three),
+        and a round trip each cost a fifth of the order path's CPU.
+        """
         started = perf_counter()
         try:
-            await super().publish(data, targets)
-            self._names.observe_publish(targets, started)
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for data, channels in messages:
+                    for channel in dict.fromkeys(channels):
+                        pipe.publish(channel, data)
+                await pipe.execute()
         except (RedisError, OSError) as error:
-            feed = self._names.feed_of(targets[0]) if targets else "unknown"
-            WS_MESSAGES_DROPPED.labels(feed=feed, reason="publish_failed").inc()
-            log.error("realtime publish failed; live clients miss this change: %s", error)
+            for _, channels in messages:
+                feed = self._names.feed_of(channels[0]) if channels else "unknown"
+                WS_MESSAGES_DROPPED.labels(feed=feed, reason="publish_failed").inc()
+            log.error("realtime publish failed; live clients miss %d change(s): %s",
+                      len(messages), error)
+            return
+        for _, channels in messages:
+            self._names.observe_publish(channels, started)
 
     async def unsubscribe(self, channels: Iterable[str]) -> None:
         try:
@@ -242,6 +259,28 @@ class FeedChannels(ChannelsPlugin):
         self._registry = registry
         self._route_handlers = list(route_handlers)
         self._sessions: set[Session] = set()
+
+    async def _pub_worker(self) -> None:
+        """Channels' publishing task, sending what queued up meanwhile in one round trip.
+
+        Channels' own worker sends one queued message per broker call. On
+        Redis, this one takes every message waiting and pipelines them (in
+        queue order); other brokers still get one call per message.
+        """
+        queue = self._pub_queue
+        while queue is not None:
+            batch = [await queue.get()]
+            while not queue.empty():
+                batch.append(queue.get_nowait())
+            try:
+                if isinstance(self._backend, ResilientRedisPubSubBackend):
+                    await self._backend.publish_all(batch)
+                else:
+                    for data, channels in batch:
+                        await self._backend.publish(data, channels)
+            finally:
+                for _ in batch:
+                    queue.task_done()
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         app_config = super().on_app_init(app_config)
