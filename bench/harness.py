@@ -48,6 +48,9 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 HOST = "127.0.0.1"
+_STATEMENT_COUNT = re.compile(r"^shop_db_query_duration_seconds_count\{([^}]*)\} ([0-9.e+]+)$",
+                              re.MULTILINE)
+_LABEL = re.compile(r'(\w+)="([^"]*)"')
 
 
 class BenchError(RuntimeError):
@@ -400,6 +403,23 @@ class Server:
         if status != 200 or not isinstance(body, dict) or "access_token" not in body:
             raise BenchError(f"sign-in of {email} on {self.name} answered {status}: {body}")
         return str(body["access_token"])
+
+    def statement_counts(self) -> dict[str, float]:
+        """SQL statements this server ran so far, by `kind table`, from its `/metrics`.
+
+        The count of `shop_db_query_duration_seconds` (every statement the
+        shop's engine sends, summed over the server's workers; BEGIN and
+        COMMIT are not statements there). Empty when metrics are off.
+        """
+        status, body = self.request("GET", "/metrics")
+        if status != 200 or not isinstance(body, str):
+            return {}
+        counts: dict[str, float] = {}
+        for found in _STATEMENT_COUNT.finditer(body):
+            labels = dict(_LABEL.findall(found.group(1)))
+            key = f"{labels.get('kind', '?')} {labels.get('table', '?')}"
+            counts[key] = counts.get(key, 0.0) + float(found.group(2))
+        return counts
 
     @property
     def pgid(self) -> int | None:

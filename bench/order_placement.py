@@ -11,7 +11,8 @@ per order. It prints:
 
 - placements per second (201s) and answers per second, the latency of every
   answer (p50/p90/p99/max), the answers by status (201 paid, 402 declined, 409
-  sold out, ...), PostgreSQL transactions per answer, CPU of each party;
+  sold out, ...), PostgreSQL transactions, SQL statements (by kind and table,
+  from the servers' `/metrics`) and round trips per answer, CPU of each party;
 - the ratio orders/s over pgbench tps and the p99, against the scenario's
   targets, each MET or NOT MET;
 - the oversell check, read from the database: initial stock - final stock ==
@@ -326,9 +327,31 @@ def oversell_check(products: list[dict[str, Any]], initial: int, state: dict[str
             and 0 <= unseen <= connections}
 
 
-def summarise(load: Load, transactions: int | None) -> dict[str, Any]:
+def statement_counts(bench: Deployment) -> dict[str, float]:
+    """Every server's SQL statements so far, by `kind table` (see `Server.statement_counts`)."""
+    total: dict[str, float] = {}
+    for server in bench.servers:
+        for key, count in server.statement_counts().items():
+            total[key] = total.get(key, 0.0) + count
+    return total
+
+
+def statements_between(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {key: after[key] - before.get(key, 0.0) for key in sorted(after)
+            if after[key] > before.get(key, 0.0)}
+
+
+def summarise(load: Load, transactions: int | None,
+              statements: dict[str, float]) -> dict[str, Any]:
+    """Per answer: PostgreSQL transactions, SQL statements, and the round trips they make.
+
+    A transaction costs two round trips besides its statements (BEGIN, COMMIT),
+    so round trips per answer = statements + 2 x transactions.
+    """
     placed = load.counts.get("201", 0)
     answers = sum(load.counts.values())
+    per_answer = max(answers, 1)
+    statement_total = sum(statements.values())
     return {
         "answers": answers,
         "elapsed_seconds": round(load.seconds, 2),
@@ -339,7 +362,12 @@ def summarise(load: Load, transactions: int | None) -> dict[str, Any]:
                        "p99": round(load.p99_ms, 1), "max": round(load.max_ms, 1)},
         "socket_errors": load.socket_errors,
         "pg_transactions_per_answer": None if transactions is None
-        else round(transactions / max(answers, 1), 2),
+        else round(transactions / per_answer, 2),
+        "statements_per_answer": round(statement_total / per_answer, 2) if statements else None,
+        "statements_per_answer_by_kind": {key: round(count / per_answer, 2)
+                                          for key, count in statements.items()},
+        "pg_round_trips_per_answer": None if transactions is None or not statements
+        else round((statement_total + 2 * transactions) / per_answer, 2),
     }
 
 
@@ -376,6 +404,12 @@ def print_report(report: dict[str, Any]) -> None:
     print(f"answers by status: {s['status_counts']}"
           + (f"; socket errors {s['socket_errors']}" if s["socket_errors"] else ""))
     print(f"PostgreSQL transactions per answer: {s['pg_transactions_per_answer']}")
+    if s["statements_per_answer"] is not None:
+        kinds = ", ".join(f"{key} {count}"
+                          for key, count in s["statements_per_answer_by_kind"].items())
+        print(f"SQL statements per answer: {s['statements_per_answer']} ({kinds}); "
+              f"PostgreSQL round trips per answer (statements + BEGIN/COMMIT): "
+              f"{s['pg_round_trips_per_answer']}")
     pg = report["pgbench"]
     print(f"reference: {pg['command']}: {pg['tps']:.0f} tps")
     cpu = report["cpu_percent"]
@@ -510,6 +544,7 @@ def run(args: argparse.Namespace, wrk: str, bench: Deployment) -> dict[str, Any]
     groups = {"server": [s.pgid for s in bench.servers]}
     cpu0, wrk0 = cpu_sample(groups), children_cpu()
     pg0 = bench.services.pg_transactions(bench.database)
+    statements0 = statement_counts(bench)
     started = time.monotonic()
     load = place_orders(wrk, bench, tokens, products, args)
     elapsed = time.monotonic() - started
@@ -517,10 +552,12 @@ def run(args: argparse.Namespace, wrk: str, bench: Deployment) -> dict[str, Any]
     used["wrk"] = children_cpu() - wrk0
     state = wait_until_settled(bench)
     pg1 = bench.services.pg_transactions(bench.database)
+    statements = statements_between(statements0, statement_counts(bench))
     return {
         "products": products,
         "pgbench": pgbench,
-        "summary": summarise(load, None if pg0 is None or pg1 is None else pg1 - pg0),
+        "summary": summarise(load, None if pg0 is None or pg1 is None else pg1 - pg0,
+                             statements),
         "oversell": oversell_check(products, args.stock, state, load, args.connections),
         "stream": stream_check(bench, state["paid_orders"]),
         "orders_by_status": state["orders_by_status"],
