@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Annotated, TypeAlias
+from typing import Annotated, Any, TypeAlias
 
+from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, Parameter
@@ -36,6 +37,19 @@ class ListRequest:
 
     bus: MessageBus
     page: Page
+
+
+def bus_of(request: Request[Any, Any, Any]) -> MessageBus:
+    """The runtime's bus from the app state, for a route that should resolve no dependency.
+
+    Litestar enters a cleanup group and an exit stack for every request of a
+    handler with any dependency; on the product read, served from memory,
+    that was a quarter of what the read costs over `/health/live`. `request`
+    is a reserved parameter, handed over as is (a `state` parameter would
+    be copied into a new `State` per request).
+    """
+    runtime: ShopRuntime = request.app.state.runtime
+    return runtime.bus
 
 
 Listing: TypeAlias = NamedDependency[ListRequest]

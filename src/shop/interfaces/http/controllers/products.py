@@ -6,16 +6,16 @@ Reads are open to anyone; every write needs an admin's access token.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import JSONBody, Parameter
 
 from shop.application.catalog.commands import DeleteProduct
 from shop.application.catalog.queries import GetProductById, ListProducts
 from shop.domain.catalog.names import NAME_MAX
 from shop.interfaces.http.auth import SECURED, admin_only
-from shop.interfaces.http.dependencies import Bus, Listing, ResourceId
+from shop.interfaces.http.dependencies import Bus, Listing, ResourceId, bus_of
 from shop.interfaces.http.dto.common import PageResponse, money_amount, page_response
 from shop.interfaces.http.dto.fields import PRICE_PATTERN
 from shop.interfaces.http.dto.products import (
@@ -93,8 +93,10 @@ class ProductController(Controller):
         description="Served from the cache; always reflects the client's own last write.",
         responses=error_responses({404: NO_SUCH_PRODUCT}),
     )
-    async def get_product(self, product_id: ResourceId, bus: Bus) -> ProductResponse:
-        return ProductResponse.from_view(await bus.ask(GetProductById(product_id=product_id)))
+    async def get_product(self, product_id: ResourceId,
+                          request: Request[Any, Any, Any]) -> ProductResponse:
+        query = GetProductById(product_id=product_id)
+        return ProductResponse.from_view(await bus_of(request).ask(query))
 
     @patch(
         "/{product_id:uuid}",
