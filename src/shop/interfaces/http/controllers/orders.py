@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.params import HeaderParameter, JSONBody, QueryParameter
 
 from shop.application.ordering.commands import CancelOrder, ShipOrder
 from shop.application.ordering.queries import GetOrder, ListOrders
-from shop.interfaces.http.auth import SECURED, CurrentPrincipal, admin_only, authenticated
-from shop.interfaces.http.dependencies import Bus, Listing, ResourceId
+from shop.interfaces.http.auth import (
+    SECURED,
+    CurrentPrincipal,
+    admin_only,
+    authenticated,
+    principal_of,
+)
+from shop.interfaces.http.dependencies import Bus, Listing, ResourceId, bus_of
 from shop.interfaces.http.dto.common import PageResponse, page_response
 from shop.interfaces.http.dto.orders import OrderResponse, PlaceOrderRequest
 from shop.interfaces.http.dto.strict import StrictJSON
@@ -55,11 +61,13 @@ class OrderController(Controller):
             502: "The payment provider failed; stock returned, the order `Cancelled`.",
         }),
     )
-    async def place_order(self, data: JSONBody[PlaceOrderRequest], bus: Bus,
-                          principal: CurrentPrincipal,
+    async def place_order(self, data: JSONBody[PlaceOrderRequest],
+                          request: Request[Any, Any, Any],
                           idempotency_key: IdempotencyKey = None) -> OrderResponse:
-        command = data.to_command(principal.customer_id, idempotency_key)
-        return OrderResponse.from_view(await bus.handle(command))
+        # No dependencies (see `bus_of`): `bus` + `principal` would be resolved in an
+        # anyio task group per request. The guard has already read the principal.
+        command = data.to_command(principal_of(request).customer_id, idempotency_key)
+        return OrderResponse.from_view(await bus_of(request).handle(command))
 
     @get("/", summary="List orders",
          description="Newest first. Customers see their own; admins all, with filters.",
