@@ -139,7 +139,8 @@ class NearProductCache:
         try:
             receivers = await send(f"{change}:{token}")
             self._waiting[token].expect(receivers)
-            await asyncio.wait_for(acked, _ACK_TIMEOUT_SECONDS)
+            async with asyncio.timeout(_ACK_TIMEOUT_SECONDS):
+                await acked
         except RedisError as error:
             log.error("near-cache invalidation failed for %s (shared cache or broadcast)", what,
                       exc_info=error)
