@@ -50,13 +50,10 @@ class RedisChargeStore:
         return value.decode() if isinstance(value, bytes) else value
 
     async def put_if_absent(self, key: str, reference: str) -> str:
-        """One round trip: the set-if-absent and the read of what is stored, atomically."""
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hsetnx(self._hash, key, reference)
-            pipe.hget(self._hash, key)
-            _, stored = await pipe.execute()
-        text = stored.decode() if isinstance(stored, bytes) else stored
-        return text or reference
+        """One round trip when the key is new: HSETNX says whether this reference was stored."""
+        if await self._redis.hsetnx(self._hash, key, reference):
+            return reference
+        return await self.get(key) or reference
 
 
 class FakePaymentGateway:
