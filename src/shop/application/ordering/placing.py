@@ -69,9 +69,11 @@ class PlaceOrderHandler:
         """Transaction 1: every line reserved, or none; the order kept Pending.
 
         The reads come first and take no lock (the products, the customer's
-        address); then one statement reserves every line (`apply_deltas`: the
-        row locks, in product-id order, held from there to the commit); then the
-        order, its lines and the outbox rows are written and committed.
+        address); the order and its lines are written next; the stock last, in
+        one statement (`apply_deltas`: the row locks, in product-id order), so
+        the hot rows of a flash sale stay locked only from that statement to
+        the commit (the outbox rows and COMMIT), not across the order's own
+        inserts. A refusal rolls the order back with everything else.
         """
         order_id = uuid.uuid4()
         now = self._clock.now()
@@ -92,21 +94,20 @@ class PlaceOrderHandler:
             if address is None:
                 customer = await uow.customers.get(command.customer_id)
                 address = customer.shipping_address if customer else None
+            lines = [OrderLine(product_id=item.product_id,
+                               product_name=products[item.product_id].name,
+                               unit_price=products[item.product_id].price,
+                               quantity=item.quantity)
+                     for item in command.items]
+            order = Order.place(id=order_id, customer_id=command.customer_id, lines=lines,
+                                shipping_address=address, now=now)
+            await uow.orders.add(order)
             reserved = await uow.stock.apply_deltas(
                 {item.product_id: -item.quantity for item in command.items}, now)
             if reserved is None:
                 raise await self._short_line(uow, [item for _, item in in_id_order])
-            lines: dict[uuid.UUID, OrderLine] = {}
             for level, (_, item) in zip(reserved, in_id_order, strict=True):
                 level.record_change(-item.quantity, f"order {order_id} placed")
-                product = products[item.product_id]
-                lines[product.id] = OrderLine(product_id=product.id, product_name=product.name,
-                                              unit_price=product.price, quantity=item.quantity)
-            in_request_order = [lines[item.product_id] for item in command.items]
-            order = Order.place(id=order_id, customer_id=command.customer_id,
-                                lines=in_request_order,
-                                shipping_address=address, now=now)
-            await uow.orders.add(order)
             await uow.commit()
             return order
 
