@@ -103,3 +103,26 @@ async def test_a_category_moved_through_one_process_filters_and_nests_at_once_in
     assert (await reader.bus.ask(ListProducts(category_id=shoes.id))).total == 1
     tree = await reader.bus.ask(GetCategoryTree())
     assert [(n.name, [c.name for c in n.children]) for n in tree] == [("Shoes", ["Boots"])]
+
+
+async def test_concurrent_stock_changes_in_one_process_each_wait_for_the_other_to_evict(
+    two_processes: tuple[ShopRuntime, ShopRuntime],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Acknowledgements travel in batches, yet every change returns only once the other
+    process has dropped its copy: none times out, and every read after it is fresh."""
+    writer, reader = two_processes
+    category = await writer.bus.handle(CreateCategory(name="Shoes"))
+    products = [await writer.bus.handle(
+        CreateProduct(name=f"P{i}", price="10.00", category_id=category.id, stock=100))
+        for i in range(20)]
+    for product in products:
+        assert (await reader.bus.ask(GetProductById(product_id=product.id))).stock == 100
+
+    await asyncio.gather(*(
+        writer.bus.handle(AdjustStock(product_id=product.id, delta=-1 - i, reason="count"))
+        for i, product in enumerate(products)))
+
+    for i, product in enumerate(products):
+        assert (await reader.bus.ask(GetProductById(product_id=product.id))).stock == 99 - i
+    assert not [r for r in caplog.records if "acknowledg" in r.getMessage()]

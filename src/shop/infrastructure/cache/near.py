@@ -87,8 +87,11 @@ class NearProductCache:
         self._local = InMemoryProductCache(ttl_seconds=ttl_seconds, max_entries=max_entries)
         self._ack_channel = f"{channel}:acks"
         self._listener: asyncio.Task[None] | None = None
+        self._ack_sender: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
         self._waiting: dict[str, _AckWait] = {}
+        self._acks_to_send: list[str] = []
+        self._acks_queued = asyncio.Event()
 
     async def get(self, product_id: uuid.UUID) -> ProductView | None:
         view = await self._local.get(product_id)
@@ -153,8 +156,15 @@ class NearProductCache:
     async def start(self) -> None:
         if self._listener is None:
             self._listener = asyncio.create_task(self._listen(), name="near-cache-listener")
+        if self._ack_sender is None:
+            self._ack_sender = asyncio.create_task(self._send_acks(), name="near-cache-acks")
 
     async def stop(self) -> None:
+        if self._ack_sender is not None:
+            self._ack_sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ack_sender
+            self._ack_sender = None
         if self._listener is not None:
             self._listener.cancel()
             with contextlib.suppress(asyncio.CancelledError, TimeoutError):
@@ -206,12 +216,31 @@ class NearProductCache:
         if token in self._waiting:  # our own broadcast, applied before it was sent
             self._acknowledged(token)
         else:
-            await self._redis.publish(self._ack_channel, token)
+            self._acks_to_send.append(token)
+            self._acks_queued.set()
 
-    def _acknowledged(self, token: str) -> None:
-        wait = self._waiting.get(token)
-        if wait is not None:
-            wait.ack()
+    async def _send_acks(self) -> None:
+        """Acknowledge every invalidation applied since the last send, in one message.
+
+        The listener only queues tokens, so it never waits on Redis between two
+        invalidations; under load one PUBLISH carries the acks of many (with
+        two workers, every stock change of the other is one ack here).
+        """
+        while True:
+            await self._acks_queued.wait()
+            self._acks_queued.clear()
+            tokens, self._acks_to_send = self._acks_to_send, []
+            try:
+                await self._redis.publish(self._ack_channel, " ".join(tokens))
+            except RedisError as error:
+                # The senders time out and log it; the invalidations are applied here.
+                log.warning("near-cache acknowledgements not sent (%d): %s", len(tokens), error)
+
+    def _acknowledged(self, tokens: str) -> None:
+        for token in tokens.split(" "):
+            wait = self._waiting.get(token)
+            if wait is not None:
+                wait.ack()
 
     def _clear_listings(self) -> None:
         if self._listings is not None:
