@@ -54,23 +54,22 @@ class WellFormedRequests(ASGIMiddleware):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send,
                      next_app: ASGIApp) -> None:
-        connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
-        _refuse_unstorable_inputs(connection)
+        _refuse_unstorable_inputs(scope)
         if (scope["type"] == ScopeType.HTTP and scope["method"] in _BODY_METHODS
                 and _has_body(scope["headers"])):
-            _require_json(connection.headers.get("content-type"))
+            _require_json(ASGIConnection(scope).headers.get("content-type"))
         await next_app(scope, receive, send)
 
 
-def _refuse_unstorable_inputs(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+def _refuse_unstorable_inputs(scope: Scope) -> None:
     """Cheap on the common path: only a raw NUL (or `%00`) makes it decode anything.
 
     Query strings are decoded with replacement characters, so invalid UTF-8 there
     becomes U+FFFD, never a lone surrogate; a NUL is the one thing to look for.
     """
-    scope = connection.scope
     errors: list[dict[str, str]] = []
     if _may_carry_nul(scope.get("query_string", b"")):
+        connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
         for name, values in connection.query_params.dict().items():
             if has_unstorable_text(name) or any(has_unstorable_text(v) for v in values):
                 errors.append(_error(name, "query"))
