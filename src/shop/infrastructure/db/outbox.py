@@ -49,6 +49,10 @@ class OutboxMessage:
 
 
 _INSERT_EVENTS = sa.insert(outbox)
+_MARK_PUBLISHED = (sa.update(outbox)
+                   .where(outbox.c.id.in_(sa.bindparam("positions", expanding=True))))
+"""The relay's mark, built once like the order path's statements (see
+`base_repository._versioned_update`); its SET comes from the parameters."""
 
 
 async def append_to_outbox(conn: AsyncConnection, events: Sequence[DomainEvent]) -> None:
@@ -72,6 +76,8 @@ async def append_to_outbox(conn: AsyncConnection, events: Sequence[DomainEvent])
 
 
 async def fetch_unpublished(conn: AsyncConnection, limit: int) -> list[OutboxMessage]:
+    # Built per call: a literal LIMIT lets SQL Server's dialect use TOP (a bound one
+    # makes it number every unpublished row).
     rows = await conn.execute(
         sa.select(outbox)
         .where(outbox.c.published_at.is_(None))
@@ -117,6 +123,5 @@ def _message(row: sa.Row[Any]) -> OutboxMessage:
 async def mark_published(
     conn: AsyncConnection, positions: Sequence[int], published_at: datetime
 ) -> None:
-    await conn.execute(
-        sa.update(outbox).where(outbox.c.id.in_(positions)).values(published_at=published_at)
-    )
+    await conn.execute(_MARK_PUBLISHED, {"positions": list(positions),
+                                         "published_at": published_at})
