@@ -156,3 +156,40 @@ async def test_stopping_the_feeds_closes_open_connections_with_1001(
 
     assert reason is SERVER_SHUTDOWN
     assert socket.closed_with == (1001, SERVER_SHUTDOWN.detail)
+
+
+class BrokerFailingOnce(MemoryChannelsBackend):
+    """A broker whose first publish fails with an error it was not written for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failed = False
+
+    async def publish(self, data: bytes, channels: Any) -> None:
+        if not self.failed:
+            self.failed = True
+            raise RuntimeError("a broker bug")
+        await super().publish(data, channels)
+
+
+async def test_a_publish_the_broker_fails_loses_that_change_only_and_the_next_arrives() -> None:
+    feeds = FeedChannels(
+        BrokerFailingOnce(), names=ChannelNames("test:"),
+        limits=FeedLimits(max_subscriptions=10, send_queue_size=QUEUE_SIZE, heartbeat_seconds=0),
+        registry=NoRegistry(), route_handlers=[],
+    )
+    async with feeds:
+        subscriber = await feeds.open_subscription([CHANNEL])
+        received: list[bytes] = []
+        arrived = asyncio.Event()
+
+        def sink(frame: bytes) -> None:
+            received.append(frame)
+            arrived.set()
+
+        subscriber.sink = sink
+        feeds.publish(b"lost", [CHANNEL])
+        feeds.publish(b"delivered", [CHANNEL])
+        await asyncio.wait_for(arrived.wait(), 5)
+
+    assert received == [b"delivered"]

@@ -232,7 +232,7 @@ class NearProductCache:
             tokens, self._acks_to_send = self._acks_to_send, []
             try:
                 await self._redis.publish(self._ack_channel, " ".join(tokens))
-            except RedisError as error:
+            except Exception as error:  # this task must outlive any failure, as the listener
                 # The senders time out and log it; the invalidations are applied here.
                 log.warning("near-cache acknowledgements not sent (%d): %s", len(tokens), error)
 

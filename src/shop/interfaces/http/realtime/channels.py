@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncGenerator, Iterable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Iterable, Sequence
 from dataclasses import dataclass
 from time import perf_counter
 from types import TracebackType
@@ -226,6 +226,15 @@ class TimedMemoryChannelsBackend(MemoryChannelsBackend):
         self._names.observe_publish(targets, started)
 
 
+async def _surviving(publishing: Awaitable[None], changes: int) -> None:
+    """A broker failure nobody foresaw loses those changes, never the publishing task
+    (the queue would then never drain, and the app never stop)."""
+    try:
+        await publishing
+    except Exception:
+        log.exception("realtime publish failed; live clients miss %d change(s)", changes)
+
+
 def build_backend(redis: Redis | None, names: ChannelNames) -> ChannelsBackend:
     """Redis pub/sub when the runtime has Redis (shared by every process), else memory."""
     if redis is None:
@@ -274,10 +283,10 @@ class FeedChannels(ChannelsPlugin):
                 batch.append(queue.get_nowait())
             try:
                 if isinstance(self._backend, ResilientRedisPubSubBackend):
-                    await self._backend.publish_all(batch)
+                    await _surviving(self._backend.publish_all(batch), len(batch))
                 else:
                     for data, channels in batch:
-                        await self._backend.publish(data, channels)
+                        await _surviving(self._backend.publish(data, channels), 1)
             finally:
                 for _ in batch:
                     queue.task_done()
