@@ -47,6 +47,8 @@ INVENTORY_FEED: Final = "inventory"
 ORDERS_FEED: Final = "orders"
 
 _REDIS_RETRY_SECONDS: Final = 1.0
+MAX_PUBLISH_BATCH: Final = 500
+"""At most this many queued changes go in one pipelined round trip (a burst is split)."""
 SHUTDOWN_GRACE_SECONDS: Final = 2.0
 """How long stopping the app waits for open connections to send their 1001 close."""
 
@@ -279,7 +281,7 @@ class FeedChannels(ChannelsPlugin):
         queue = self._pub_queue
         while queue is not None:
             batch = [await queue.get()]
-            while not queue.empty():
+            while not queue.empty() and len(batch) < MAX_PUBLISH_BATCH:
                 batch.append(queue.get_nowait())
             try:
                 if isinstance(self._backend, ResilientRedisPubSubBackend):
