@@ -226,22 +226,30 @@ class Services:
 
         asyncio.run(self._pg(run))
 
-    def pg_transactions(self, name: str) -> int | None:
-        """Committed plus rolled back transactions of one database (stats lag up to ~1 s)."""
+    def pg_counters(self, name: str) -> dict[str, int] | None:
+        """Of one database so far: `transactions` (committed + rolled back) and `sessions`
+        (connections ever opened to it); stats lag up to ~1 s."""
 
-        async def run(conn: Any) -> int:
+        async def run(conn: Any) -> dict[str, int]:
             await conn.execute("SELECT pg_stat_clear_snapshot()")
-            value = await conn.fetchval(
-                "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = $1",
+            row = await conn.fetchrow(
+                "SELECT xact_commit + xact_rollback AS transactions, sessions"
+                " FROM pg_stat_database WHERE datname = $1",
                 name,
             )
-            return int(value or 0)
+            return {"transactions": int(row["transactions"] or 0) if row else 0,
+                    "sessions": int(row["sessions"] or 0) if row else 0}
 
         try:
-            return int(asyncio.run(self._pg(run)))
+            return dict(asyncio.run(self._pg(run)))
         except Exception as exc:  # counters are diagnostics only
             log(f"could not read pg_stat_database: {exc}")
             return None
+
+    def pg_transactions(self, name: str) -> int | None:
+        """Committed plus rolled back transactions of one database (stats lag up to ~1 s)."""
+        counters = self.pg_counters(name)
+        return None if counters is None else counters["transactions"]
 
     @contextlib.contextmanager
     def _redis(self) -> Iterator[Any]:
@@ -290,6 +298,33 @@ def sqlalchemy_url(admin_dsn: str, database: str) -> str:
         raise BenchError(f"--admin-dsn must be a postgresql:// DSN, not {admin_dsn!r}")
     netloc = rest.split("/", 1)[0].split("?", 1)[0]
     return f"postgresql+asyncpg://{netloc}/{database}"
+
+
+def pgbench_tps(services: Services, dsn: str, seconds: int) -> dict[str, Any]:
+    """PostgreSQL's own speed, the reference of the database benchmarks: TPC-B
+    (`pgbench -c 8 -j 2`, scale 10) on the server of `dsn`, in a database of its own
+    (`<dsn's database>_pgbench`) that is dropped afterwards."""
+    pgbench = shutil.which("pgbench")
+    if pgbench is None:
+        raise BenchError("pgbench is not installed (Debian: postgresql-client)")
+    base, name = dsn.rsplit("/", 1)
+    database = f"{name.split('?', 1)[0]}_pgbench"
+    target = f"{base}/{database}"
+    services.create_database(database)
+    try:
+        for cmd in ([pgbench, "-i", "-q", "-s", "10", target],
+                    [pgbench, "-c", "8", "-j", "2", "-T", str(seconds), target]):
+            done = subprocess.run(cmd, capture_output=True, text=True, check=False,
+                                  timeout=seconds + 300)
+            if done.returncode != 0:
+                raise BenchError(f"`{' '.join(cmd)}` failed:\n{done.stdout}{done.stderr}")
+        found = re.search(r"^tps = ([0-9.]+)", done.stdout, re.MULTILINE)
+        if found is None:
+            raise BenchError(f"no tps in the pgbench output:\n{done.stdout}")
+        return {"tps": float(found.group(1)), "seconds": seconds,
+                "command": f"pgbench -c 8 -j 2 -T {seconds} (scale 10)"}
+    finally:
+        services.drop_database(database)
 
 
 # -------------------------------------------------------------------- server
@@ -372,8 +407,19 @@ class Server:
         """One JSON request on this server's keep-alive connection: (status, decoded body).
 
         Never raises on an HTTP status; a transport error closes the connection
-        (the next request opens a new one) and propagates.
+        (the next request opens a new one) and propagates. A GET on a kept-alive
+        connection that the server closed while it sat idle (granian's keep-alive
+        timeout, e.g. across a 30 s load) is sent once more on a new connection.
         """
+        reused = self._http is not None
+        try:
+            return self._send(method, path, body, token)
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            if not (reused and method == "GET"):
+                raise
+            return self._send(method, path, body, token)
+
+    def _send(self, method: str, path: str, body: Any, token: str | None) -> tuple[int, Any]:
         if self._http is None:
             self._http = http.client.HTTPConnection(HOST, self.port, timeout=30)
         headers = {"Accept": "application/json"}

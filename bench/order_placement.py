@@ -38,8 +38,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import re
-import shutil
 import subprocess
 import time
 from collections import Counter, defaultdict
@@ -63,6 +61,7 @@ from harness import (
     log,
     machine,
     parse_wrk,
+    pgbench_tps,
     print_machine,
     run_main,
 )
@@ -195,34 +194,6 @@ def place_orders(wrk: str, bench: Deployment, tokens: list[str],
     )
 
 
-# ---------------------------------------------------------------- the reference
-
-
-def pgbench_tps(bench: Deployment, args: argparse.Namespace) -> dict[str, Any]:
-    """TPC-B (`pgbench -c 8 -j 2`, scale 10) on the same PostgreSQL, in a database of
-    its own that is dropped afterwards."""
-    pgbench = shutil.which("pgbench")
-    if pgbench is None:
-        raise BenchError("pgbench is not installed (Debian: postgresql-client)")
-    database = f"{bench.database}_pgbench"
-    dsn = bench.database_dsn.rsplit("/", 1)[0] + f"/{database}"
-    bench.services.create_database(database)
-    try:
-        for cmd in ([pgbench, "-i", "-q", "-s", "10", dsn],
-                    [pgbench, "-c", "8", "-j", "2", "-T", str(args.pgbench_seconds), dsn]):
-            done = subprocess.run(cmd, capture_output=True, text=True, check=False,
-                                  timeout=args.pgbench_seconds + 300)
-            if done.returncode != 0:
-                raise BenchError(f"`{' '.join(cmd)}` failed:\n{done.stdout}{done.stderr}")
-        found = re.search(r"^tps = ([0-9.]+)", done.stdout, re.MULTILINE)
-        if found is None:
-            raise BenchError(f"no tps in the pgbench output:\n{done.stdout}")
-        return {"tps": float(found.group(1)), "seconds": args.pgbench_seconds,
-                "command": "pgbench -c 8 -j 2 -T " + str(args.pgbench_seconds) + " (scale 10)"}
-    finally:
-        bench.services.drop_database(database)
-
-
 # ------------------------------------------------------------------ the checks
 
 
@@ -341,13 +312,17 @@ def statements_between(before: dict[str, float], after: dict[str, float]) -> dic
             if after[key] > before.get(key, 0.0)}
 
 
-def summarise(load: Load, transactions: int | None,
+def summarise(load: Load, pg: dict[str, int] | None,
               statements: dict[str, float]) -> dict[str, Any]:
-    """Per answer: PostgreSQL transactions, SQL statements, and the round trips they make.
+    """Per answer: PostgreSQL transactions, SQL statements, and the round trips they make;
+    the connections the servers opened to PostgreSQL during the load.
 
     A transaction costs two round trips besides its statements (BEGIN, COMMIT),
-    so round trips per answer = statements + 2 x transactions.
+    so round trips per answer = statements + 2 x transactions. A pool that keeps
+    its connections opens none once warm; each new one costs a backend process
+    and asyncpg's set-up queries.
     """
+    transactions = None if pg is None else pg["transactions"]
     placed = load.counts.get("201", 0)
     answers = sum(load.counts.values())
     per_answer = max(answers, 1)
@@ -368,6 +343,7 @@ def summarise(load: Load, transactions: int | None,
                                           for key, count in statements.items()},
         "pg_round_trips_per_answer": None if transactions is None or not statements
         else round((statement_total + 2 * transactions) / per_answer, 2),
+        "pg_connections_opened": None if pg is None else pg["sessions"],
     }
 
 
@@ -403,7 +379,8 @@ def print_report(report: dict[str, Any]) -> None:
           f" p99 {lat['p99']} ms, max {lat['max']} ms")
     print(f"answers by status: {s['status_counts']}"
           + (f"; socket errors {s['socket_errors']}" if s["socket_errors"] else ""))
-    print(f"PostgreSQL transactions per answer: {s['pg_transactions_per_answer']}")
+    print(f"PostgreSQL transactions per answer: {s['pg_transactions_per_answer']};"
+          f" connections opened during the load: {s['pg_connections_opened']}")
     if s["statements_per_answer"] is not None:
         kinds = ", ".join(f"{key} {count}"
                           for key, count in s["statements_per_answer_by_kind"].items())
@@ -538,12 +515,12 @@ async def set_up(args: argparse.Namespace, bench: Deployment
 def run(args: argparse.Namespace, wrk: str, bench: Deployment) -> dict[str, Any]:
     products, tokens = asyncio.run(set_up(args, bench))
     log(f"pgbench reference ({args.pgbench_seconds} s)")
-    pgbench = pgbench_tps(bench, args)
+    pgbench = pgbench_tps(bench.services, bench.database_dsn, args.pgbench_seconds)
     log(f"placing orders for {args.duration} s over {args.connections} connections"
         f" to {len(bench.servers)} server(s)")
     groups = {"server": [s.pgid for s in bench.servers]}
     cpu0, wrk0 = cpu_sample(groups), children_cpu()
-    pg0 = bench.services.pg_transactions(bench.database)
+    pg0 = bench.services.pg_counters(bench.database)
     statements0 = statement_counts(bench)
     started = time.monotonic()
     load = place_orders(wrk, bench, tokens, products, args)
@@ -551,13 +528,13 @@ def run(args: argparse.Namespace, wrk: str, bench: Deployment) -> dict[str, Any]
     used = cpu_used(cpu0, cpu_sample(groups), groups=("server", "redis", "postgres"))
     used["wrk"] = children_cpu() - wrk0
     state = wait_until_settled(bench)
-    pg1 = bench.services.pg_transactions(bench.database)
+    pg1 = bench.services.pg_counters(bench.database)
     statements = statements_between(statements0, statement_counts(bench))
     return {
         "products": products,
         "pgbench": pgbench,
-        "summary": summarise(load, None if pg0 is None or pg1 is None else pg1 - pg0,
-                             statements),
+        "summary": summarise(load, None if pg0 is None or pg1 is None
+                             else {key: pg1[key] - pg0[key] for key in pg1}, statements),
         "oversell": oversell_check(products, args.stock, state, load, args.connections),
         "stream": stream_check(bench, state["paid_orders"]),
         "orders_by_status": state["orders_by_status"],
