@@ -31,7 +31,9 @@ class Settings:
     data_dir: Path = field(default_factory=_default_data_dir)
     database_url: str | None = None
     """SQLAlchemy URL; unset: `sqlite+aiosqlite:///<data_dir>/shop.db`."""
-    database_pool_size: int = 10
+    database_pool_size: int = 20
+    """Connections one worker process keeps open at most (PostgreSQL, SQL Server); a
+    request that finds them all busy waits for one (up to 30 s, then a 503)."""
     database_echo: bool = False
     migrate_on_start: bool | None = None
     """Run migrations when the app starts; unset: only for SQLite (the embedded default)."""

@@ -49,9 +49,14 @@ def build_engine(settings: Settings) -> AsyncEngine:
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         options["connect_args"] = {"timeout": 30}
     else:
+        # A fixed-size pool: connections open as concurrency needs them and then
+        # stay. With an overflow, every connection returned while `pool_size`
+        # were already idle was closed, and reopened at the next burst: under a
+        # steady load that churned several connections a second (a backend
+        # process and asyncpg's set-up queries each), see bench/README.md.
         options.update(
             pool_size=settings.database_pool_size,
-            max_overflow=settings.database_pool_size,
+            max_overflow=0,
             pool_recycle=1800,
         )
     engine = create_async_engine(url, **options)
