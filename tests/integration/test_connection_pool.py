@@ -44,30 +44,32 @@ async def _burst(engine: AsyncEngine, concurrency: int, peak: list[int]) -> None
     await asyncio.gather(*(one() for _ in range(concurrency)))
 
 
-async def test_bursts_of_load_reuse_the_connections_the_pool_already_opened(
-    postgres_url: str,
-) -> None:
-    engine = build_engine(Settings(database_url=postgres_url, database_pool_size=3))
+async def _opened_and_peak(postgres_url: str, pool_size: int,
+                           bursts: tuple[int, ...]) -> tuple[int, int]:
+    """Run the bursts on a fresh engine: (connections it opened, most held at once)."""
+    engine = build_engine(Settings(database_url=postgres_url, database_pool_size=pool_size))
     opened = _count_connects(engine)
     peak = [0]
     try:
-        for concurrency in (6, 1, 6, 2, 6, 1):  # load that rises past the pool and falls
+        for concurrency in bursts:
             await _burst(engine, concurrency, peak)
-        assert len(opened) == 3
-        assert peak[0] == 3
     finally:
         await engine.dispose()
+    return len(opened), peak[0]
+
+
+async def test_bursts_of_load_reuse_the_connections_the_pool_already_opened(
+    postgres_url: str,
+) -> None:
+    # Load that rises past the pool and falls, again and again.
+    opened, peak = await _opened_and_peak(postgres_url, 3, (6, 1, 6, 2, 6, 1))
+    assert opened == 3
+    assert peak == 3
 
 
 async def test_a_burst_larger_than_the_pool_waits_for_connections_instead_of_opening_more(
     postgres_url: str,
 ) -> None:
-    engine = build_engine(Settings(database_url=postgres_url, database_pool_size=3))
-    opened = _count_connects(engine)
-    peak = [0]
-    try:
-        await _burst(engine, 12, peak)
-        assert peak[0] == 3
-        assert len(opened) == 3
-    finally:
-        await engine.dispose()
+    opened, peak = await _opened_and_peak(postgres_url, 3, (12,))
+    assert peak == 3
+    assert opened == 3
