@@ -53,3 +53,32 @@ def test_a_product_written_through_one_process_reads_fresh_through_the_other(
     assert reader.get(path).json()["stock"] == 3
     assert writer.delete(path, headers=admin).status_code == 204
     assert reader.get(path).status_code == 404
+
+
+def test_a_list_page_read_through_one_process_shows_each_write_through_the_other(
+    two_servers: list[ServerProcess],
+) -> None:
+    """The reader serves its list pages from memory, encoded once per page; each write
+    through the writer must still be on the reader's very next page."""
+    writer, reader = (httpx.Client(base_url=s.base_url, timeout=10) for s in two_servers)
+    token = writer.post("/api/v1/auth/token", json=ADMIN).json()["access_token"]
+    admin = {"Authorization": f"Bearer {token}"}
+    category = writer.post("/api/v1/categories", json={"name": "Shoes"}, headers=admin).json()
+    product = writer.post("/api/v1/products", headers=admin, json={
+        "name": "v0", "price": "10.00", "category_id": category["id"], "stock": 5}).json()
+    page = "/api/v1/products?limit=20"
+
+    for version in range(1, 21):
+        served = reader.get(page)
+        assert served.content == reader.get(page).content  # again, from the reader's memory
+        written = writer.patch(f"/api/v1/products/{product['id']}", headers=admin,
+                               json={"price": f"{10 + version}.00"})
+        assert written.status_code == 200
+        items = reader.get(page).json()["items"]
+        assert [(p["id"], p["price"]) for p in items] == [(product["id"], f"{10 + version}.00")]
+
+    added = writer.post("/api/v1/products", headers=admin, json={
+        "name": "second", "price": "1.00", "category_id": category["id"], "stock": 1})
+    assert added.status_code == 201
+    listed = reader.get(page).json()
+    assert (listed["total"], {p["name"] for p in listed["items"]}) == (2, {"v0", "second"})

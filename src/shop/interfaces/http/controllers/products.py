@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from litestar import Controller, Request, delete, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.params import JSONBody, Parameter
 
 from shop.application.catalog.commands import DeleteProduct
@@ -16,7 +16,7 @@ from shop.application.catalog.queries import GetProductById, ListProducts
 from shop.domain.catalog.names import NAME_MAX
 from shop.interfaces.http.auth import SECURED, admin_only
 from shop.interfaces.http.dependencies import Bus, Listing, ResourceId, bus_of
-from shop.interfaces.http.dto.common import PageResponse, money_amount, page_response
+from shop.interfaces.http.dto.common import PageResponse, money_amount
 from shop.interfaces.http.dto.fields import PRICE_PATTERN
 from shop.interfaces.http.dto.products import (
     CreateProductRequest,
@@ -24,6 +24,7 @@ from shop.interfaces.http.dto.products import (
     UpdateProductRequest,
 )
 from shop.interfaces.http.dto.strict import StrictJSON
+from shop.interfaces.http.encoded_pages import EncodedPages
 from shop.interfaces.http.problems import error_responses
 
 BAD_REQUEST = (
@@ -33,6 +34,9 @@ BAD_REQUEST = (
 NO_SUCH_PRODUCT = "No product has this id (or it was deleted)."
 UNPROCESSABLE = "`category_id` names no existing category, or a value breaks a catalog rule."
 DUPLICATE_SKU = "Another product already has this SKU."
+
+PRODUCT_PAGES = EncodedPages(ProductResponse.from_view)
+"""List pages served from the listings cache are encoded once, not once per request."""
 
 PriceFilter = Annotated[
     str | None,
@@ -77,7 +81,7 @@ class ProductController(Controller):
         ] = None,
         min_price: PriceFilter = None,
         max_price: PriceFilter = None,
-    ) -> PageResponse[ProductResponse]:
+    ) -> Response[PageResponse[ProductResponse]]:
         query = ListProducts(
             page=listing.page,
             category_id=category_id,
@@ -85,7 +89,7 @@ class ProductController(Controller):
             min_price=money_amount(min_price),
             max_price=money_amount(max_price),
         )
-        return page_response(await listing.bus.ask(query), ProductResponse.from_view)
+        return PRODUCT_PAGES.response(await listing.bus.ask(query))
 
     @get(
         "/{product_id:uuid}",
