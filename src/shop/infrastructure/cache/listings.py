@@ -9,14 +9,21 @@ before it acknowledges, and the write answers only after those
 acknowledgements, so once a write has answered no process serves a page
 from before it (the contract's read-your-writes, for lists too). Pages are
 used only while the invalidation feed is live.
+
+When a page is missing (first read, expired, dropped by a write) the readers
+that ask for it at once share one database read instead of each making their
+own: on a busy category page every expiry would otherwise send every
+concurrent request to PostgreSQL together.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from typing import TypeVar, cast
 
 from shop.application.catalog.ports import CatalogReadModel
 from shop.application.catalog.views import (
@@ -26,6 +33,8 @@ from shop.application.catalog.views import (
     ProductFilter,
     ProductView,
 )
+
+R = TypeVar("R")
 
 
 class NearListings:
@@ -72,19 +81,14 @@ class ListingCachedReadModel:
     def __init__(self, inner: CatalogReadModel, listings: NearListings) -> None:
         self._inner = inner
         self._listings = listings
+        self._loading: dict[tuple[Hashable, int], asyncio.Task[object]] = {}
 
     async def product(self, product_id: uuid.UUID) -> ProductView | None:
         return await self._inner.product(product_id)
 
     async def products(self, criteria: ProductFilter, page: Page) -> PageOf[ProductView]:
-        key = ("products", criteria, page.limit, page.offset)
-        found = self._listings.get(key) if self._listings.active else None
-        if isinstance(found, PageOf):
-            return found
-        generation = self._listings.generation
-        result = await self._inner.products(criteria, page)
-        self._listings.put(key, result, generation)
-        return result
+        return await self._listed(("products", criteria, page.limit, page.offset),
+                                  lambda: self._inner.products(criteria, page))
 
     async def category(self, category_id: uuid.UUID) -> CategoryView | None:
         return await self._inner.category(category_id)
@@ -93,11 +97,41 @@ class ListingCachedReadModel:
         return await self._inner.categories(page)
 
     async def all_categories(self) -> Sequence[CategoryView]:
-        key = ("all_categories",)
-        found = self._listings.get(key) if self._listings.active else None
-        if isinstance(found, tuple):
-            return found
-        generation = self._listings.generation
-        result = tuple(await self._inner.all_categories())
+        async def load() -> tuple[CategoryView, ...]:
+            return tuple(await self._inner.all_categories())
+        return await self._listed(("all_categories",), load)
+
+    async def _listed(self, key: Hashable, load: Callable[[], Awaitable[R]]) -> R:
+        """The kept result for `key`, or one read shared by every reader missing it meanwhile.
+
+        A read belongs to the generation it started in: a reader arriving after
+        a clear (a write it may have seen answered) starts a read of its own
+        instead of joining one that may predate the write. The read runs as
+        its own task, so a reader that gives up (a client gone) cancels only its
+        own wait, not the others'. Each key always holds what its `load` returns.
+        """
+        if not self._listings.active:
+            return await load()
+        found = self._listings.get(key)
+        if found is not None:
+            return cast(R, found)
+        flight = (key, self._listings.generation)
+        loading = self._loading.get(flight)
+        if loading is None:
+            loading = asyncio.create_task(self._load(key, flight[1], load), name="listing-read")
+            self._loading[flight] = loading
+            loading.add_done_callback(self._landed(flight))
+        return cast(R, await asyncio.shield(loading))
+
+    def _landed(self, flight: tuple[Hashable, int]) -> Callable[[asyncio.Task[object]], None]:
+        def landed(loading: asyncio.Task[object]) -> None:
+            self._loading.pop(flight, None)
+            if not loading.cancelled():
+                loading.exception()  # seen: its readers got it, or had all given up
+        return landed
+
+    async def _load(self, key: Hashable, generation: int,
+                    load: Callable[[], Awaitable[R]]) -> object:
+        result = await load()
         self._listings.put(key, result, generation)
         return result
