@@ -11,7 +11,8 @@ lives, keyed by its identity, not its value:
 - a page read anew (a miss, an expired entry, no listings cache at all) is a
   new object and is encoded anew;
 - a page a write dropped is never handed out again, so neither is its body;
-  and the body goes when the page is garbage collected.
+  and the body goes when the page is garbage collected, so the bodies kept
+  are bounded by the pages the listings cache keeps (2,000 at most).
 
 Coherence therefore stays the listings cache's: nothing here can answer a page
 the read side would not have answered. Pages are not changed once answered
