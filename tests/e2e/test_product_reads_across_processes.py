@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -28,15 +29,24 @@ def two_servers(postgres_redis_settings: Settings, tmp_path: Path) -> Iterator[l
         yield servers
 
 
-def test_a_product_written_through_one_process_reads_fresh_through_the_other(
-    two_servers: list[ServerProcess],
-) -> None:
-    writer, reader = (httpx.Client(base_url=s.base_url, timeout=10) for s in two_servers)
+def writer_reader_and_product(
+    servers: list[ServerProcess],
+) -> tuple[httpx.Client, httpx.Client, dict[str, str], dict[str, Any]]:
+    """A client of each server, the admin's auth header, and a product made through the
+    first (its views now cached nowhere)."""
+    writer, reader = (httpx.Client(base_url=s.base_url, timeout=10) for s in servers)
     token = writer.post("/api/v1/auth/token", json=ADMIN).json()["access_token"]
     admin = {"Authorization": f"Bearer {token}"}
     category = writer.post("/api/v1/categories", json={"name": "Shoes"}, headers=admin).json()
     product = writer.post("/api/v1/products", headers=admin, json={
         "name": "v0", "price": "10.00", "category_id": category["id"], "stock": 5}).json()
+    return writer, reader, admin, product
+
+
+def test_a_product_written_through_one_process_reads_fresh_through_the_other(
+    two_servers: list[ServerProcess],
+) -> None:
+    writer, reader, admin, product = writer_reader_and_product(two_servers)
     path = f"/api/v1/products/{product['id']}"
 
     for version in range(1, 31):
@@ -60,12 +70,7 @@ def test_a_list_page_read_through_one_process_shows_each_write_through_the_other
 ) -> None:
     """The reader serves its list pages from memory, encoded once per page; each write
     through the writer must still be on the reader's very next page."""
-    writer, reader = (httpx.Client(base_url=s.base_url, timeout=10) for s in two_servers)
-    token = writer.post("/api/v1/auth/token", json=ADMIN).json()["access_token"]
-    admin = {"Authorization": f"Bearer {token}"}
-    category = writer.post("/api/v1/categories", json={"name": "Shoes"}, headers=admin).json()
-    product = writer.post("/api/v1/products", headers=admin, json={
-        "name": "v0", "price": "10.00", "category_id": category["id"], "stock": 5}).json()
+    writer, reader, admin, product = writer_reader_and_product(two_servers)
     page = "/api/v1/products?limit=20"
 
     for version in range(1, 21):
@@ -78,7 +83,7 @@ def test_a_list_page_read_through_one_process_shows_each_write_through_the_other
         assert [(p["id"], p["price"]) for p in items] == [(product["id"], f"{10 + version}.00")]
 
     added = writer.post("/api/v1/products", headers=admin, json={
-        "name": "second", "price": "1.00", "category_id": category["id"], "stock": 1})
+        "name": "second", "price": "1.00", "category_id": product["category_id"], "stock": 1})
     assert added.status_code == 201
     listed = reader.get(page).json()
     assert (listed["total"], {p["name"] for p in listed["items"]}) == (2, {"v0", "second"})
