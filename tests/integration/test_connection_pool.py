@@ -73,3 +73,29 @@ async def test_a_burst_larger_than_the_pool_waits_for_connections_instead_of_ope
     opened, peak = await _opened_and_peak(postgres_url, 3, (12,))
     assert peak == 3
     assert opened == 3
+
+
+async def test_a_returned_connection_goes_to_the_longest_waiter_not_to_a_newcomer(
+    postgres_url: str,
+) -> None:
+    # SQLAlchemy's own asyncio pool lets a checkout that arrives while the woken
+    # waiter has not run yet take the connection, and sends the waiter back to
+    # the end of the line: under a burst, the latency's tail (bench/README.md).
+    engine = build_engine(Settings(database_url=postgres_url, database_pool_size=1))
+    served: list[str] = []
+
+    async def checkout(name: str) -> None:
+        async with engine.connect():
+            served.append(name)
+
+    try:
+        holder = await engine.connect()
+        waiter = asyncio.create_task(checkout("waiter"))
+        for _ in range(5):
+            await asyncio.sleep(0)  # the waiter is now queued in the pool
+        newcomer = asyncio.create_task(checkout("newcomer"))  # runs before the waiter wakes
+        await holder.close()
+        await asyncio.gather(waiter, newcomer)
+    finally:
+        await engine.dispose()
+    assert served == ["waiter", "newcomer"]

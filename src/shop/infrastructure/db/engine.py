@@ -12,6 +12,7 @@ from sqlalchemy import event, exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from shop.infrastructure.db.fair_pool import FairAsyncQueuePool
 from shop.infrastructure.db.schema import metadata
 from shop.infrastructure.observability.query_timing import time_queries
 from shop.settings import Settings
@@ -54,7 +55,9 @@ def build_engine(settings: Settings) -> AsyncEngine:
         # were already idle was closed, and reopened at the next burst: under a
         # steady load that churned several connections a second (a backend
         # process and asyncpg's set-up queries each), see bench/README.md.
+        # Checkouts are served in arrival order (`fair_pool.py`).
         options.update(
+            poolclass=FairAsyncQueuePool,
             pool_size=settings.database_pool_size,
             max_overflow=0,
             pool_recycle=1800,
