@@ -11,11 +11,14 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from shop.infrastructure.db.engine import build_engine
+from shop.infrastructure.db.engine import async_url, build_engine
+from shop.infrastructure.db.fair_pool import FairAsyncQueuePool
 from shop.settings import Settings
 
 
@@ -99,3 +102,20 @@ async def test_a_returned_connection_goes_to_the_longest_waiter_not_to_a_newcome
     finally:
         await engine.dispose()
     assert served == ["waiter", "newcomer"]
+
+
+async def test_a_checkout_past_the_pool_timeout_fails_as_a_pool_timeout_and_leaks_nothing(
+    postgres_url: str,
+) -> None:
+    # The pool's TimeoutError is what the app answers 503 + Retry-After to.
+    engine = create_async_engine(async_url(postgres_url), poolclass=FairAsyncQueuePool,
+                                 pool_size=1, max_overflow=0, pool_timeout=0.05)
+    try:
+        async with engine.connect():
+            with pytest.raises(PoolTimeout):
+                await engine.connect()
+        async with engine.connect() as conn:  # the timed-out waiter took nothing with it
+            assert await conn.scalar(sa.text("SELECT 1")) == 1
+        assert engine.sync_engine.pool.checkedin() == 1  # type: ignore[attr-defined]
+    finally:
+        await engine.dispose()
