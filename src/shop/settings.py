@@ -31,9 +31,12 @@ class Settings:
     data_dir: Path = field(default_factory=_default_data_dir)
     database_url: str | None = None
     """SQLAlchemy URL; unset: `sqlite+aiosqlite:///<data_dir>/shop.db`."""
-    database_pool_size: int = 20
+    database_pool_size: int = 10
     """Connections one worker process keeps open at most (PostgreSQL, SQL Server); a
-    request that finds them all busy waits for one (up to 30 s, then a 503)."""
+    request that finds them all busy waits its turn (up to 30 s, then a 503). More
+    connections than the database can run at once only queue inside it, on its row
+    locks and its CPU: with two workers on a 2-core machine, 20 each doubled a
+    flash sale's p99 against 10 (bench/README.md)."""
     database_echo: bool = False
     migrate_on_start: bool | None = None
     """Run migrations when the app starts; unset: only for SQLite (the embedded default)."""
