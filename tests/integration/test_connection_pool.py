@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from prometheus_client import REGISTRY
 from sqlalchemy import event
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -119,3 +120,34 @@ async def test_a_checkout_past_the_pool_timeout_fails_as_a_pool_timeout_and_leak
         assert engine.sync_engine.pool.checkedin() == 1  # type: ignore[attr-defined]
     finally:
         await engine.dispose()
+
+
+def _pool_wait() -> tuple[float, float]:
+    """(checkouts timed, seconds waited in all) of `shop_db_pool_wait_seconds`."""
+    return (REGISTRY.get_sample_value("shop_db_pool_wait_seconds_count") or 0.0,
+            REGISTRY.get_sample_value("shop_db_pool_wait_seconds_sum") or 0.0)
+
+
+async def test_the_time_a_checkout_waited_for_a_busy_pool_is_in_the_metrics(
+    postgres_url: str,
+) -> None:
+    engine = build_engine(Settings(database_url=postgres_url, database_pool_size=1))
+    try:
+        async with engine.connect():  # the pool's one connection, opened
+            pass
+        count_before, waited_before = _pool_wait()
+        holder = await engine.connect()
+        waiter = asyncio.create_task(checkout_once(engine))
+        await asyncio.sleep(0.2)
+        await holder.close()
+        await waiter
+        count, waited = _pool_wait()
+    finally:
+        await engine.dispose()
+    assert count - count_before == 2  # the holder's checkout and the waiter's
+    assert waited - waited_before >= 0.2
+
+
+async def checkout_once(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        await conn.execute(sa.text("SELECT 1"))

@@ -14,12 +14,15 @@ for the ones asked before it and for no one else.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from typing import Generic, TypeVar
 
 from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 from sqlalchemy.util.concurrency import await_
 from sqlalchemy.util.queue import Empty, Full, QueueCommon
+
+from shop.infrastructure.observability.metrics import DB_POOL_WAIT
 
 Item = TypeVar("Item")
 
@@ -93,3 +96,11 @@ class FairAsyncQueuePool(AsyncAdaptedQueuePool):
     """SQLAlchemy's asyncio queue pool, serving checkouts in arrival order."""
 
     _queue_class = FairQueue[ConnectionPoolEntry]
+
+    def _do_get(self) -> ConnectionPoolEntry:
+        """Every checkout's wait goes to `shop_db_pool_wait_seconds`, the pool's sizing signal."""
+        started = time.perf_counter()
+        try:
+            return super()._do_get()
+        finally:
+            DB_POOL_WAIT.observe(time.perf_counter() - started)

@@ -109,6 +109,15 @@ DB_QUERY_DURATION = Histogram(
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1.0, 2.5, 5.0),
 )
 
+DB_POOL_WAIT = Histogram(
+    "shop_db_pool_wait_seconds",
+    "Time a request waited for a pooled database connection (PostgreSQL, SQL Server), "
+    "a new connection's set-up included: a high quantile means the pool is too small "
+    "for the load, or the database too slow to give connections back.",
+    buckets=(0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+             30.0),
+)
+
 DB_SLOW_QUERIES = Counter(
     "shop_db_slow_queries_total",
     "SQL statements slower than SHOP_SLOW_QUERY_MS, by statement kind and main table "
