@@ -122,6 +122,11 @@ async def test_a_checkout_past_the_pool_timeout_fails_as_a_pool_timeout_and_leak
         await engine.dispose()
 
 
+async def _checkout_once(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        await conn.execute(sa.text("SELECT 1"))
+
+
 def _pool_wait() -> tuple[float, float]:
     """(checkouts timed, seconds waited in all) of `shop_db_pool_wait_seconds`."""
     return (REGISTRY.get_sample_value("shop_db_pool_wait_seconds_count") or 0.0,
@@ -137,7 +142,7 @@ async def test_the_time_a_checkout_waited_for_a_busy_pool_is_in_the_metrics(
             pass
         count_before, waited_before = _pool_wait()
         holder = await engine.connect()
-        waiter = asyncio.create_task(checkout_once(engine))
+        waiter = asyncio.create_task(_checkout_once(engine))
         await asyncio.sleep(0.2)
         await holder.close()
         await waiter
@@ -146,8 +151,3 @@ async def test_the_time_a_checkout_waited_for_a_busy_pool_is_in_the_metrics(
         await engine.dispose()
     assert count - count_before == 2  # the holder's checkout and the waiter's
     assert waited - waited_before >= 0.2
-
-
-async def checkout_once(engine: AsyncEngine) -> None:
-    async with engine.connect() as conn:
-        await conn.execute(sa.text("SELECT 1"))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 from sqlalchemy.util.concurrency import await_
@@ -27,7 +27,7 @@ from shop.infrastructure.observability.metrics import DB_POOL_WAIT
 Item = TypeVar("Item")
 
 
-class FairQueue(QueueCommon[Item], Generic[Item]):
+class FairQueue(QueueCommon[Item]):
     """The pool's queue of idle connections: first asked, first served, no barging."""
 
     def __init__(self, maxsize: int = 0, use_lifo: bool = False) -> None:
