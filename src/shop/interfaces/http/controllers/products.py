@@ -13,10 +13,12 @@ from litestar.params import JSONBody, Parameter
 
 from shop.application.catalog.commands import DeleteProduct
 from shop.application.catalog.queries import GetProductById, ListProducts
+from shop.application.catalog.views import ProductView
+from shop.application.paging import PageOf
 from shop.domain.catalog.names import NAME_MAX
 from shop.interfaces.http.auth import SECURED, admin_only
 from shop.interfaces.http.dependencies import Bus, Listing, ResourceId, bus_of
-from shop.interfaces.http.dto.common import PageResponse, money_amount
+from shop.interfaces.http.dto.common import PageResponse, money_amount, page_response
 from shop.interfaces.http.dto.fields import PRICE_PATTERN
 from shop.interfaces.http.dto.products import (
     CreateProductRequest,
@@ -24,7 +26,7 @@ from shop.interfaces.http.dto.products import (
     UpdateProductRequest,
 )
 from shop.interfaces.http.dto.strict import StrictJSON
-from shop.interfaces.http.encoded_pages import EncodedPages
+from shop.interfaces.http.encoded_bodies import EncodedBodies
 from shop.interfaces.http.problems import error_responses
 
 BAD_REQUEST = (
@@ -35,7 +37,10 @@ NO_SUCH_PRODUCT = "No product has this id (or it was deleted)."
 UNPROCESSABLE = "`category_id` names no existing category, or a value breaks a catalog rule."
 DUPLICATE_SKU = "Another product already has this SKU."
 
-PRODUCT_PAGES = EncodedPages(ProductResponse.from_view)
+PRODUCT_BODIES = EncodedBodies(ProductResponse.from_view)
+"""Products served from the near cache are encoded once, not once per request."""
+PRODUCT_PAGES: EncodedBodies[PageOf[ProductView], PageResponse[ProductResponse]] = EncodedBodies(
+    lambda page: page_response(page, ProductResponse.from_view))
 """List pages served from the listings cache are encoded once, not once per request."""
 
 PriceFilter = Annotated[
@@ -98,9 +103,9 @@ class ProductController(Controller):
         responses=error_responses({404: NO_SUCH_PRODUCT}),
     )
     async def get_product(self, product_id: ResourceId,
-                          request: Request[Any, Any, Any]) -> ProductResponse:
+                          request: Request[Any, Any, Any]) -> Response[ProductResponse]:
         query = GetProductById(product_id=product_id)
-        return ProductResponse.from_view(await bus_of(request).ask(query))
+        return PRODUCT_BODIES.response(await bus_of(request).ask(query))
 
     @patch(
         "/{product_id:uuid}",

@@ -1,18 +1,20 @@
-"""A list page's JSON body is encoded once per page object, and never outlives or outruns it."""
+"""A cached view's or page's JSON is encoded once per object, and never outlives or outruns it."""
 
 from __future__ import annotations
 
 import gc
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
 from shop.application.catalog.views import ProductView
 from shop.application.paging import PageOf
+from shop.interfaces.http.dto.common import PageResponse, page_response
 from shop.interfaces.http.dto.products import ProductResponse
-from shop.interfaces.http.encoded_pages import EncodedPages
+from shop.interfaces.http.encoded_bodies import EncodedBodies
 
 CATEGORY = uuid.uuid4()
 WRITTEN = datetime(2026, 12, 4, 18, 30, tzinfo=UTC)
@@ -29,6 +31,12 @@ def page_of(*items: ProductView) -> PageOf[ProductView]:
     return PageOf(items=list(items), total=len(items), limit=20, offset=0)
 
 
+def pages(present: Callable[[ProductView], ProductResponse] = ProductResponse.from_view
+          ) -> EncodedBodies[PageOf[ProductView], PageResponse[ProductResponse]]:
+    """Bodies of list pages, as the product list route keeps them."""
+    return EncodedBodies(lambda page: page_response(page, present))
+
+
 class CountingPresenter:
     def __init__(self) -> None:
         self.presented = 0
@@ -40,7 +48,7 @@ class CountingPresenter:
 
 def test_the_body_is_the_list_envelope_with_money_as_text() -> None:
     boot = product("Boot", price="12.5")
-    body = json.loads(EncodedPages(ProductResponse.from_view).body(page_of(boot)))
+    body = json.loads(pages().body(page_of(boot)))
 
     assert body == {"items": [{
         "id": str(boot.id), "name": "Boot", "description": "", "price": "12.50",
@@ -51,45 +59,67 @@ def test_the_body_is_the_list_envelope_with_money_as_text() -> None:
 
 def test_a_page_served_again_from_the_cache_is_encoded_only_once() -> None:
     presenter = CountingPresenter()
-    pages = EncodedPages(presenter)
+    bodies = pages(presenter)
     cached = page_of(product("Boot"), product("Clog"))
 
-    first, second = pages.body(cached), pages.body(cached)
+    first, second = bodies.body(cached), bodies.body(cached)
 
     assert first == second
     assert presenter.presented == 2  # each item once, for both requests
 
 
 def test_a_page_read_anew_after_a_write_is_encoded_anew_though_an_older_one_is_kept() -> None:
-    pages = EncodedPages(ProductResponse.from_view)
+    bodies = pages()
     boot = product("Boot")
     before = page_of(boot)
-    assert json.loads(pages.body(before))["items"][0]["name"] == "Boot"
+    assert json.loads(bodies.body(before))["items"][0]["name"] == "Boot"
 
     after = page_of(replace(boot, name="Riding boot", product_version=2))
 
-    assert json.loads(pages.body(after))["items"][0]["name"] == "Riding boot"
-    assert json.loads(pages.body(before))["items"][0]["name"] == "Boot"  # each page its own
+    assert json.loads(bodies.body(after))["items"][0]["name"] == "Riding boot"
+    assert json.loads(bodies.body(before))["items"][0]["name"] == "Boot"  # each page its own
 
 
 def test_an_equal_but_distinct_page_is_never_answered_from_another_pages_body() -> None:
     presenter = CountingPresenter()
-    pages = EncodedPages(presenter)
+    bodies = pages(presenter)
     boot = product("Boot")
 
-    pages.body(page_of(boot))
-    pages.body(page_of(boot))
+    bodies.body(page_of(boot))
+    bodies.body(page_of(boot))
 
     assert presenter.presented == 2  # identity, not equality: a fresh read is encoded
 
 
 def test_a_body_is_dropped_when_its_page_is_dropped() -> None:
-    pages = EncodedPages(ProductResponse.from_view)
+    bodies = pages()
     cached = page_of(product("Boot"))
-    pages.body(cached)
-    assert len(pages) == 1
+    bodies.body(cached)
+    assert len(bodies) == 1
 
     del cached
     gc.collect()
 
-    assert len(pages) == 0
+    assert len(bodies) == 0
+
+
+def test_a_product_served_again_from_the_near_cache_is_encoded_only_once() -> None:
+    presenter = CountingPresenter()
+    bodies = EncodedBodies(presenter)
+    boot = product("Boot", price="12.5")
+
+    first, second = bodies.body(boot), bodies.body(boot)
+
+    assert first == second
+    assert json.loads(first)["price"] == "12.50"
+    assert presenter.presented == 1
+
+
+def test_a_product_read_anew_after_a_write_is_answered_with_its_new_body() -> None:
+    bodies = EncodedBodies(ProductResponse.from_view)
+    boot = product("Boot")
+    bodies.body(boot)
+
+    renamed = replace(boot, name="Riding boot", product_version=2)
+
+    assert json.loads(bodies.body(renamed))["name"] == "Riding boot"
