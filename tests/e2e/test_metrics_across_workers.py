@@ -28,17 +28,22 @@ def send_fresh_connections(server: ServerProcess, path: str, count: int) -> None
             client.get(path)
 
 
-def scrape_until(server: ServerProcess, name: str, labels: dict[str, str],
-                 expected: float) -> str:
-    """A scrape once `name` reached `expected`: a worker records a request just after
-    answering it, so the last one may land a moment after the client got its response."""
+Expected = tuple[str, dict[str, str], float]
+"""A sample's name, some of its labels, and the value it should reach."""
+
+
+def scrape_until(server: ServerProcess, *expected: Expected) -> str:
+    """A scrape once every expected sample reached its value: a worker writes its
+    request metrics in batches, up to 0.1 s after it answered (`request_metrics.py`),
+    so another worker's last requests may land a moment after the client got them."""
     deadline = time.monotonic() + SETTLE_SECONDS
     with httpx.Client(base_url=server.base_url, trust_env=False, timeout=5.0) as client:
         while True:
             response = client.get("/metrics")
             assert response.status_code == 200, response.text
-            if sample_value(response.text, name, labels) >= expected or \
-                    time.monotonic() > deadline:
+            reached = all(sample_value(response.text, name, labels) >= value
+                          for name, labels, value in expected)
+            if reached or time.monotonic() > deadline:
                 return response.text
             time.sleep(0.1)
 
@@ -50,10 +55,11 @@ def test_a_scrape_of_two_workers_counts_every_request_exactly_once(
         send_fresh_connections(server, "/health/live", REQUESTS)
         send_fresh_connections(server, "/no/such/page/42", 3)
         live = {"route": "/health/live", "method": "GET", "status": "200"}
-        text = scrape_until(server, LIVE_COUNT, live, REQUESTS)
+        unmatched = {"route": "unmatched", "status": "404"}
+        text = scrape_until(server, (LIVE_COUNT, live, REQUESTS), (LIVE_COUNT, unmatched, 3))
 
         assert sample_value(text, LIVE_COUNT, live) == REQUESTS
-        assert sample_value(text, LIVE_COUNT, {"route": "unmatched", "status": "404"}) == 3
+        assert sample_value(text, LIVE_COUNT, unmatched) == 3
         assert len(label_values(text, "shop_process_resident_memory_bytes", "pid")) == 2
         assert sample_value(text, "shop_http_requests_in_flight") == 1  # the scrape itself
 
@@ -69,7 +75,7 @@ def test_serve_empties_a_configured_metrics_directory_before_its_workers_start(
     with running_servers(1, settings, tmp_path / "logs", workers=2) as (server,):
         send_fresh_connections(server, "/health/live", 5)
         live = {"route": "/health/live", "status": "200"}
-        text = scrape_until(server, LIVE_COUNT, live, 5)
+        text = scrape_until(server, (LIVE_COUNT, live, 5))
 
         assert sample_value(text, LIVE_COUNT, live) == 5
         assert not (metrics_dir / "counter_4242.db").exists()

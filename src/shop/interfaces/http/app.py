@@ -17,6 +17,7 @@ from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
 from shop.bootstrap import ShopRuntime, build_runtime
+from shop.infrastructure.observability.request_metrics import RequestMetrics
 from shop.infrastructure.observability.tracing import traced_asgi
 from shop.interfaces.http.auth import provide_principal
 from shop.interfaces.http.controllers import (
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None, *, runtime: ShopRuntime | None 
     if runtime is None:
         runtime = build_runtime(settings or Settings.from_env())
     settings = runtime.settings
+    request_metrics = RequestMetrics()
     app = Litestar(
         route_handlers=_route_handlers(settings),
         middleware=[WellFormedRequests()],  # before every route's guards and body decoding
@@ -71,7 +73,7 @@ def create_app(settings: Settings | None = None, *, runtime: ShopRuntime | None 
         # Channels: the websocket feeds' routes and broker; it attaches to the runtime's
         # notifier while it runs (starts after the runtime, stops before it).
         plugins=[realtime_feeds(runtime)],
-        state=State({"runtime": runtime}),
+        state=State({"runtime": runtime, "request_metrics": request_metrics}),
         openapi_config=openapi_config(),
         logging_config=None,  # the runtime configured logging; Litestar would add handlers
         return_dto=None,  # StrictJSON decodes request bodies only; responses encode as usual
@@ -79,7 +81,8 @@ def create_app(settings: Settings | None = None, *, runtime: ShopRuntime | None 
     )
     document_every_failure(app)
     app.asgi_handler = RequestContextMiddleware(
-        SecurityHeadersMiddleware(app.asgi_handler), access_log=settings.access_log,
+        SecurityHeadersMiddleware(app.asgi_handler), metrics=request_metrics,
+        access_log=settings.access_log,
         traced=runtime.tracer_provider is not None)
     if runtime.tracer_provider is not None:
         # Outside the request context, so the access log line is written inside the span.
@@ -131,6 +134,8 @@ async def _running(app: Litestar) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        request_metrics: RequestMetrics = app.state.request_metrics
+        request_metrics.flush()  # the last requests' durations, before the process goes
         await runtime.stop()
 
 

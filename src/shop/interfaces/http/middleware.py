@@ -5,7 +5,8 @@ exception handling included), not a Litestar `middleware=` entry: those run
 only once a route matched, and unknown paths (404) and wrong methods (405)
 must carry `X-Request-ID` and be measured too. It sits in front of every
 request, so it does the least it can: no Request object, no header parsing
-beyond one scan, prometheus children cached per label set.
+beyond one scan, and metrics counted in process, written in batches
+(`infrastructure/observability/request_metrics.py`).
 """
 
 from __future__ import annotations
@@ -18,10 +19,9 @@ from typing import Final
 import structlog
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
-from prometheus_client import Histogram
 
 from shop.infrastructure.observability.logging import bind_request_id, reset_request_id
-from shop.infrastructure.observability.metrics import HTTP_REQUEST_DURATION, HTTP_REQUESTS_IN_FLIGHT
+from shop.infrastructure.observability.request_metrics import RequestMetrics
 from shop.infrastructure.observability.tracing import name_server_span
 from shop.interfaces.http.auth import principal_in
 
@@ -66,14 +66,15 @@ def request_id_from(headers: Iterable[tuple[bytes, bytes]]) -> str:
 class RequestContextMiddleware:
     """Tags every HTTP response with its request id, measures it and logs it."""
 
-    __slots__ = ("_access_log", "_app", "_durations", "_log", "_traced")
+    __slots__ = ("_access_log", "_app", "_log", "_metrics", "_traced")
 
-    def __init__(self, app: ASGIApp, *, access_log: bool, traced: bool = False) -> None:
+    def __init__(self, app: ASGIApp, *, metrics: RequestMetrics, access_log: bool,
+                 traced: bool = False) -> None:
         self._app = app
+        self._metrics = metrics
         self._access_log = access_log
         self._traced = traced
         self._log = structlog.get_logger("shop.http.access").bind()  # bound once, not per request
-        self._durations: dict[tuple[str, str, int], Histogram] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
@@ -100,16 +101,15 @@ class RequestContextMiddleware:
 
         state = scope.setdefault("state", {})  # where the auth guards leave the principal
         bound = bind_request_id(request_id)
-        HTTP_REQUESTS_IN_FLIGHT.inc()
+        self._metrics.started()
         started = perf_counter()
         try:
             await self._app(scope, receive, send_with_request_id)
         finally:
             elapsed = perf_counter() - started
-            HTTP_REQUESTS_IN_FLIGHT.dec()
             method = scope["method"] if scope["method"] in _KNOWN_METHODS else "OTHER"
             route = scope.get("path_template") or UNMATCHED_ROUTE
-            self._duration(method, route, status).observe(elapsed)
+            self._metrics.finished(method, route, status, elapsed)
             if self._access_log:
                 principal = principal_in(state)
                 self._log.info(
@@ -118,12 +118,3 @@ class RequestContextMiddleware:
                     principal_id=str(principal.customer_id) if principal else None,
                 )
             reset_request_id(bound)
-
-    def _duration(self, method: str, route: str, status: int) -> Histogram:
-        """The histogram child of a label set; `labels()` takes a lock, a dict lookup does not."""
-        key = (method, route, status)
-        child = self._durations.get(key)
-        if child is None:
-            child = HTTP_REQUEST_DURATION.labels(method=method, route=route, status=str(status))
-            self._durations[key] = child
-        return child

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
-from litestar import Controller, Response, get
+from litestar import Controller, Request, Response, get
 
 from shop.infrastructure.observability.metrics import EXPOSITION_CONTENT_TYPE, exposition
+from shop.infrastructure.observability.request_metrics import RequestMetrics
 from shop.interfaces.http.dependencies import Runtime
 from shop.interfaces.http.problems import error_responses
 
@@ -30,6 +31,8 @@ class MetricsController(Controller):
         media_type=MEDIA_TYPE,
         responses=error_responses(),
     )
-    async def metrics(self, runtime: Runtime) -> Response[bytes]:
+    async def metrics(self, runtime: Runtime, request: Request[Any, Any, Any]) -> Response[bytes]:
+        request_metrics: RequestMetrics = request.app.state.request_metrics
+        request_metrics.flush()  # this process's requests so far, the scrape itself included
         content = exposition(runtime.settings.metrics_dir)
         return Response(content=content, media_type=MEDIA_TYPE)
