@@ -9,8 +9,10 @@ from collections.abc import AsyncIterator
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from prometheus_client import REGISTRY
 
 from shop.bootstrap import build_runtime
+from shop.infrastructure.observability import request_metrics
 from shop.interfaces.http.app import create_app
 from shop.interfaces.http.dto.fields import PRICE_PATTERN
 from shop.interfaces.http.openapi import SWAGGER_ASSETS_DIR
@@ -97,6 +99,23 @@ async def test_metrics_expose_the_latency_histogram_labelled_by_route_template(
     assert 'route="unmatched",status="404"' in text
     assert product["id"] not in text
     assert "shop_http_requests_in_flight" in text
+
+
+def live_requests_counted() -> float:
+    labels = {"method": "GET", "route": "/health/live", "status": "200"}
+    return REGISTRY.get_sample_value("shop_http_request_duration_seconds_count", labels) or 0.0
+
+
+async def test_a_request_answered_just_before_the_app_stops_is_in_the_metrics(
+    sqlite_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(request_metrics, "FLUSH_SECONDS", 3600.0)  # only the stop writes it
+    before = live_requests_counted()
+    async with AsyncTestClient(app=create_app(sqlite_settings)) as test_client:
+        await test_client.get("/health/live")
+        assert live_requests_counted() == before  # counted, not yet written
+
+    assert live_requests_counted() == before + 1
 
 
 async def test_metrics_are_not_served_when_disabled(sqlite_settings: Settings) -> None:
