@@ -3,7 +3,8 @@
 Each worker of a granian server has its own memory; a scrape reaches one of
 them. These tests send known traffic over fresh connections (so the kernel
 spreads it over both workers) and check that whichever worker answers the
-scrape reports exactly what was sent, and both workers' memory.
+scrape reports exactly what was sent, and both workers' memory. Several
+workers need Redis (`test_serve_command.py`), so these run on PostgreSQL + Redis.
 """
 
 from __future__ import annotations
@@ -49,9 +50,9 @@ def scrape_until(server: ServerProcess, *expected: Expected) -> str:
 
 
 def test_a_scrape_of_two_workers_counts_every_request_exactly_once(
-    sqlite_settings: Settings, tmp_path: Path
+    postgres_redis_settings: Settings, tmp_path: Path
 ) -> None:
-    with running_servers(1, sqlite_settings, tmp_path / "logs", workers=2) as (server,):
+    with running_servers(1, postgres_redis_settings, tmp_path / "logs", workers=2) as (server,):
         send_fresh_connections(server, "/health/live", REQUESTS)
         send_fresh_connections(server, "/no/such/page/42", 3)
         live = {"route": "/health/live", "method": "GET", "status": "200"}
@@ -65,12 +66,12 @@ def test_a_scrape_of_two_workers_counts_every_request_exactly_once(
 
 
 def test_serve_empties_a_configured_metrics_directory_before_its_workers_start(
-    sqlite_settings: Settings, tmp_path: Path
+    postgres_redis_settings: Settings, tmp_path: Path
 ) -> None:
     metrics_dir = tmp_path / "metrics"
     metrics_dir.mkdir()
     (metrics_dir / "counter_4242.db").write_bytes(b"left by a crashed earlier run")
-    settings = sqlite_settings.with_overrides(metrics_dir=metrics_dir)
+    settings = postgres_redis_settings.with_overrides(metrics_dir=metrics_dir)
 
     with running_servers(1, settings, tmp_path / "logs", workers=2) as (server,):
         send_fresh_connections(server, "/health/live", 5)

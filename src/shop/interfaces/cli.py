@@ -42,7 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the HTTP and websocket API")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to bind (default 8000)")
-    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="worker processes (default 1; more need SHOP_REDIS_URL)")
 
     worker = commands.add_parser("worker", help="run the event consumers, the outbox relay "
                                  "and order recovery (with Redis; start as many as you like)")
@@ -106,6 +107,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     raise AssertionError(f"unhandled command {args.command}")  # argparse refuses others
 
 
+def _workers_refusal(settings: Settings, workers: int) -> str | None:
+    """Why `shop serve` cannot run this many workers, if it cannot.
+
+    Without Redis every worker keeps its own product cache and its own
+    websocket feeds: a write made through one worker would leave the others
+    serving the product as it was (for the cache's lifetime) and their
+    subscribers unaware, breaking the contract's read-your-writes.
+    """
+    if workers < 1:
+        return f"--workers must be at least 1, not {workers}"
+    if workers > 1 and not settings.redis_url:
+        return (f"--workers {workers} needs SHOP_REDIS_URL: without Redis each worker keeps "
+                "its own product cache and websocket feeds, so a write made through one "
+                "worker would not reach the others' reads and subscribers; run one worker, "
+                "or set SHOP_REDIS_URL")
+    return None
+
+
 def serve(settings: Settings, *, host: str, port: int, workers: int) -> int:
     """Migrate once in this process (so workers never race on it), then run granian.
 
@@ -116,6 +135,10 @@ def serve(settings: Settings, *, host: str, port: int, workers: int) -> int:
     from granian.constants import Interfaces
     from granian.server import Server
 
+    refusal = _workers_refusal(settings, workers)
+    if refusal:
+        print(f"shop: {refusal}", file=sys.stderr)
+        return 2
     metrics_dir = _prepare_metrics_dir(settings.metrics_dir)
     os.environ[MULTIPROCESS_DIR_VARIABLE] = str(metrics_dir)
     os.environ[f"{ENV_PREFIX}METRICS_DIR"] = str(metrics_dir)
