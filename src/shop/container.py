@@ -128,17 +128,25 @@ EVENTS_STREAM_MAXLEN = 1_000_000
 
 
 def near_listings(settings: Settings, redis: Redis | None) -> NearListings | None:
-    """List pages in process memory exist only where the near cache keeps them coherent."""
-    if redis is None or settings.near_cache_seconds <= 0:
+    """List pages in process memory, kept only where a product cache keeps them coherent.
+
+    With Redis that is the near cache, which uses them while its invalidation
+    feed is live. Without Redis the in-process product cache clears them on
+    each of this process's writes, the only writes there are (one `shop serve`
+    worker), so they are used from the start.
+    """
+    if settings.near_cache_seconds <= 0:
         return None
-    return NearListings(ttl_seconds=settings.near_cache_seconds)
+    listings = NearListings(ttl_seconds=settings.near_cache_seconds)
+    listings.active = redis is None
+    return listings
 
 
 def product_cache(
     settings: Settings, redis: Redis | None, listings: NearListings | None
 ) -> InMemoryProductCache | RedisProductCache | NearProductCache:
     if redis is None:
-        return InMemoryProductCache(ttl_seconds=settings.cache_ttl_seconds)
+        return InMemoryProductCache(ttl_seconds=settings.cache_ttl_seconds, listings=listings)
     shared = RedisProductCache(redis, prefix=settings.redis_prefix,
                                ttl_seconds=settings.cache_ttl_seconds)
     if settings.near_cache_seconds <= 0:

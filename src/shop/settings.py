@@ -48,7 +48,8 @@ class Settings:
     events_stream: str = "shop:events"
     cache_ttl_seconds: int = 300
     near_cache_seconds: float = 5.0
-    """With Redis: keep hot product views in each process this long (0 turns it off)."""
+    """How long each process keeps list pages, and with Redis hot product views, in memory
+    (0 turns it off); every write drops what it changed at once either way."""
 
     outbox_poll_seconds: float = 0.5
     outbox_batch_size: int = 200

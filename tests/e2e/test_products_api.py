@@ -336,6 +336,39 @@ async def test_listing_products_answers_the_paged_envelope(
     assert all(set(item) == PRODUCT_FIELDS for item in first["items"])
 
 
+async def test_a_list_page_read_before_each_kind_of_write_shows_it_right_after(
+    client: Client, catalog: Catalog, shoes: Json
+) -> None:
+    hats = await catalog.category("Hats")
+    loafer = await catalog.product(shoes, name="Loafer", stock=3)
+
+    async def listed(**params: str) -> Json:
+        page: Json = (await client.get(PRODUCTS, params=params)).json()
+        return page
+
+    def item(page: Json) -> Json:
+        found: Json = next(each for each in page["items"] if each["id"] == loafer["id"])
+        return found
+
+    await listed()  # kept from here on, where a process keeps list pages
+    await client.patch(f"{PRODUCTS}/{loafer['id']}", json={"price": "12.50"})
+    assert item(await listed())["price"] == "12.50"
+
+    await client.post(f"/api/v1/inventory/{loafer['id']}/adjustments",
+                      json={"delta": 4, "reason": "restock"})
+    assert item(await listed())["stock"] == 7
+
+    await catalog.product(hats, name="Cap")
+    assert names(await listed()) == {"Loafer", "Cap"}
+
+    assert names(await listed(category_id=shoes["id"])) == {"Loafer"}
+    await client.patch(f"/api/v1/categories/{hats['id']}", json={"parent_id": shoes["id"]})
+    assert names(await listed(category_id=shoes["id"])) == {"Loafer", "Cap"}
+
+    await client.delete(f"{PRODUCTS}/{loafer['id']}")
+    assert names(await listed()) == {"Cap"}
+
+
 async def test_filtering_products_by_category_includes_its_subcategories(
     client: Client, catalog: Catalog, shoes: Json
 ) -> None:

@@ -16,6 +16,7 @@ from shop.application.catalog.views import (
     ProductView,
 )
 from shop.infrastructure.cache.listings import ListingCachedReadModel, NearListings
+from shop.infrastructure.cache.memory import InMemoryProductCache
 
 EVERYTHING = ProductFilter()
 FIRST_PAGE = Page(limit=20, offset=0)
@@ -135,3 +136,28 @@ async def test_without_a_live_invalidation_feed_every_reader_reads_the_database(
     await asyncio.gather(*(cached.products(EVERYTHING, FIRST_PAGE) for _ in range(3)))
 
     assert inner.reads == 3
+
+
+@pytest.mark.parametrize("change", ["product", "stock", "listing"])
+async def test_without_redis_every_change_the_product_cache_hears_drops_the_kept_pages(
+    change: str,
+) -> None:
+    inner = GatedReadModel()
+    inner.gate.set()
+    listings = NearListings(ttl_seconds=60)
+    listings.active = True  # as the container sets it without Redis
+    cached = ListingCachedReadModel(inner, listings)
+    product_cache = InMemoryProductCache(ttl_seconds=60, listings=listings)
+    kept = await cached.products(EVERYTHING, FIRST_PAGE)
+    assert await cached.products(EVERYTHING, FIRST_PAGE) is kept
+
+    if change == "product":
+        await product_cache.invalidate(uuid.UUID(int=1), product_version=2)
+    elif change == "stock":
+        await product_cache.invalidate(uuid.UUID(int=1), stock_version=2)
+    else:
+        await product_cache.invalidate_listings()
+
+    fresh = await cached.products(EVERYTHING, FIRST_PAGE)
+    assert fresh is not kept
+    assert inner.reads == 2

@@ -1,4 +1,11 @@
-"""In-process product cache with the same versioned semantics as the Redis one."""
+"""In-process product cache with the same versioned semantics as the Redis one.
+
+Without Redis it is the product cache, and it drops the process's kept list
+pages (`listings.py`) on every change, as the near cache does with Redis:
+every write is this process's own then (`shop serve` runs one worker without
+Redis), so clearing them here, after commit and before the write answers,
+keeps lists read-your-writes.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from shop.application.catalog.views import ProductView
+from shop.infrastructure.cache.listings import NearListings
 
 
 @dataclass(slots=True)
@@ -26,9 +34,11 @@ class InMemoryProductCache:
     write's invalidation.
     """
 
-    def __init__(self, ttl_seconds: float = 300, max_entries: int = 10_000) -> None:
+    def __init__(self, ttl_seconds: float = 300, max_entries: int = 10_000,
+                 listings: NearListings | None = None) -> None:
         self._ttl = ttl_seconds
         self._max = max_entries
+        self._listings = listings
         self._entries: OrderedDict[uuid.UUID, _Entry] = OrderedDict()
 
     async def get(self, product_id: uuid.UUID) -> ProductView | None:
@@ -54,9 +64,14 @@ class InMemoryProductCache:
         pv, sv = (entry.product_version, entry.stock_version) if entry else (0, 0)
         self._store(product_id,
                     _Entry(max(pv, product_version), max(sv, stock_version), None, 0.0))
+        self._clear_listings()  # the lists show the product's fields and stock too
 
     async def invalidate_listings(self) -> None:
-        """Nothing to do: this cache keeps product views, no list pages."""
+        self._clear_listings()
+
+    def _clear_listings(self) -> None:
+        if self._listings is not None:
+            self._listings.clear()
 
     def _live(self, product_id: uuid.UUID) -> _Entry | None:
         entry = self._entries.get(product_id)
