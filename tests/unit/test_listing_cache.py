@@ -144,9 +144,7 @@ async def test_without_redis_every_change_the_product_cache_hears_drops_the_kept
 ) -> None:
     inner = GatedReadModel()
     inner.gate.set()
-    listings = NearListings(ttl_seconds=60)
-    listings.active = True  # as the container sets it without Redis
-    cached = ListingCachedReadModel(inner, listings)
+    cached, listings = cached_over(inner)  # active from the start, as without Redis
     product_cache = InMemoryProductCache(ttl_seconds=60, listings=listings)
     kept = await cached.products(EVERYTHING, FIRST_PAGE)
     assert await cached.products(EVERYTHING, FIRST_PAGE) is kept
