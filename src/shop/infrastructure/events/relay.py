@@ -59,6 +59,8 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._cross_process_wake = cross_process_wake
         self._committed_here = False
+        self._follow_until = 0.0
+        """Event-loop time until which this process takes another's lead as known."""
         self._task: asyncio.Task[None] | None = None
         self._listener: asyncio.Task[None] | None = None
         self._stopping = False
@@ -142,10 +144,31 @@ class OutboxRelay:
             log.warning("outbox not drained at shutdown (the next relay will publish it): %s",
                         error)
 
-    async def _tell_the_leader(self, committed_here: bool) -> None:
+    async def _pass(self, committed_here: bool) -> None:
+        """Relay as the leader; as a follower, tell the leader about this process's commits.
+
+        A follower asks for the lead (a Redis round trip) and reads the
+        outbox's backlog (a database read) at most once per poll interval,
+        as it would idle: under load its own commits wake it many times a
+        second, and the lease it could take over lasts seconds. Between
+        those checks a wake only tells the leader, if this process committed.
+        """
+        now = asyncio.get_running_loop().time()
+        if now < self._follow_until:
+            await self._announce(committed_here)
+            return
+        if await self._lock.hold():
+            self._follow_until = 0.0
+            while await self.relay_once() == self._batch_size:
+                pass
+            return
+        self._follow_until = now + self._poll_seconds
+        await self._announce(committed_here)
+        await self.observe_backlog()
+
+    async def _announce(self, committed_here: bool) -> None:
         if committed_here and self._cross_process_wake is not None:
             await self._cross_process_wake.announce()
-        await self.observe_backlog()
 
     async def _stopped(self) -> None:
         while not self._stopping:
@@ -158,11 +181,7 @@ class OutboxRelay:
             self._wake.clear()  # before the pass: a commit during it wakes the next one
             committed_here, self._committed_here = self._committed_here, False
             try:
-                if await self._lock.hold():
-                    while await self.relay_once() == self._batch_size:
-                        pass
-                else:
-                    await self._tell_the_leader(committed_here)
+                await self._pass(committed_here)
                 if self._failures:
                     log.info("outbox relay recovered after %d failed attempts", self._failures)
                 self._failures = 0
