@@ -26,9 +26,11 @@ import random
 import secrets
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import uvloop
 from harness import Services, log, release, run_main, sqlalchemy_url
 from sqlalchemy import event
 
@@ -39,6 +41,9 @@ from shop.interfaces.http.app import create_app
 from shop.settings import Settings
 
 PASSWORD = "Bench-password-123"
+LOOPS: dict[str, Callable[[], asyncio.AbstractEventLoop]] = {
+    "uvloop": uvloop.new_event_loop, "asyncio": asyncio.new_event_loop}
+"""The app's loop under `shop serve` is uvloop (`shop.interfaces.cli.event_loop`)."""
 
 
 class AsgiClient:
@@ -179,6 +184,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--customers", type=int, default=10)
     parser.add_argument("--admin-dsn", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
+    parser.add_argument("--loop", choices=sorted(LOOPS), default="uvloop",
+                        help="the event loop; `shop serve` runs on uvloop (default)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     return parser.parse_args(argv)
 
@@ -199,7 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         log(f"database {database}, Redis prefix {prefix!r}: {args.orders} orders from "
             f"{args.concurrency} tasks")
-        result = asyncio.run(profile(args, settings))
+        with asyncio.Runner(loop_factory=LOOPS[args.loop]) as runner:
+            result = runner.run(profile(args, settings))
     finally:
         release(services, database=database, prefix=prefix, workdir=workdir,
                 keep_workdir=False)

@@ -173,11 +173,12 @@ def serve(settings: Settings, *, host: str, port: int, workers: int) -> int:
 def event_loop() -> Loops:
     """uvloop wherever it is installed (a dependency but on Windows), else asyncio's loop.
 
-    Every statement and Redis command of a request is a socket write and read on
-    the loop; uvloop's transports do them in C. Placing orders through
-    `shop serve`, that is 1.1-1.2x the orders per second of asyncio's loop
-    with nothing else changed (bench/README.md, 2026-12-07). Named, not left
-    to granian's `auto`, so the choice is stated and tested.
+    Under granian every request and response crosses from its Rust threads to
+    the loop's thread, and uvloop takes those hand-overs for less: orders
+    through `shop serve` came to 1.1-1.2x those on asyncio's loop, catalog
+    reads to 1.2-1.35x, with nothing else changed (in process, without
+    granian, the two loops cost the same; bench/README.md, 2026-12-07).
+    Named, not left to granian's `auto`, so the choice is stated and tested.
     """
     from granian.constants import Loops
 
