@@ -12,7 +12,9 @@ per order. It prints:
 - placements per second (201s) and answers per second, the latency of every
   answer (p50/p90/p99/max), the answers by status (201 paid, 402 declined, 409
   sold out, ...), PostgreSQL transactions, SQL statements (by kind and table,
-  from the servers' `/metrics`) and round trips per answer, CPU of each party;
+  from the servers' `/metrics`) and round trips per answer, CPU of each party
+  and per answer, and the most the machine's cores allow at that cost per
+  answer (the bound on what `--workers N` can scale to);
 - the ratio orders/s over pgbench tps and the p99, against the scenario's
   targets, each MET or NOT MET;
 - the oversell check, read from the database: initial stock - final stock ==
@@ -362,6 +364,31 @@ def targets(report: dict[str, Any], args: argparse.Namespace) -> list[dict[str, 
     ]
 
 
+def machine_ceiling(report: dict[str, Any]) -> dict[str, Any]:
+    """What the CPU this run used per answer allows on the machine's cores, at most.
+
+    Each party's share of a core over the answers per second is its CPU per
+    answer; their sum is what one answer costs the machine. The cores over
+    that sum bound the answers per second of any number of workers, as if
+    nothing else ran and nothing cost more once every core is busy (both
+    untrue, so a real run stays under it). With one worker saturating its
+    Python thread, `nproc x 100 / total %` is the most `--workers N` can
+    scale this run by: target 5 (1.5x with two workers) needs the parties
+    besides the server to cost at most a third of what the server does.
+    """
+    cpu = report["cpu_percent"]
+    answers_per_sec = report["summary"]["requests_per_sec"]
+    total = sum(cpu.values())
+    cores = report["machine_before"]["nproc"]
+    return {
+        "cpu_ms_per_answer": {party: round(cpu[party] * 10 / max(answers_per_sec, 0.1), 2)
+                              for party in sorted(cpu, key=lambda name: name != "server")},
+        "total_cpu_ms_per_answer": round(total * 10 / max(answers_per_sec, 0.1), 2),
+        "cores": cores,
+        "ceiling_over_this_run": round(cores * 100 / max(total, 1.0), 2),
+    }
+
+
 def print_report(report: dict[str, Any]) -> None:
     cfg, s, check = report["config"], report["summary"], report["oversell"]
     print()
@@ -393,6 +420,11 @@ def print_report(report: dict[str, Any]) -> None:
     print(f"CPU, % of one core: server(s) {cpu['server']}, postgres {cpu['postgres']},"
           f" redis {cpu['redis']}, wrk {cpu['wrk']}"
           " (postgres/redis: every such process on the machine)")
+    ceiling = report["ceiling"]
+    parts = ", ".join(f"{party} {ms}" for party, ms in ceiling["cpu_ms_per_answer"].items())
+    print(f"CPU ms per answer: {parts}; total {ceiling['total_cpu_ms_per_answer']}: the"
+          f" {ceiling['cores']} cores allow at most {ceiling['ceiling_over_this_run']}x this"
+          " run's answers/s, however many workers")
     print()
     print("oversell check (database): initial - final == units in Paid orders >= units in 201s")
     for row in check["products"][:10]:
@@ -559,6 +591,7 @@ def main(argv: list[str] | None = None) -> int:
             "machine_after": machine(),
             **result,
         }
+        report["ceiling"] = machine_ceiling(report)
         report["targets"] = targets(report, args)
         server_errors = sum(n for status, n in report["summary"]["status_counts"].items()
                             if status.startswith("5") and status not in {"502", "503"})
