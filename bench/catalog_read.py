@@ -59,6 +59,7 @@ from harness import (
     add_common_arguments,
     check_common_arguments,
     children_cpu,
+    cores_bound,
     cpu_percent,
     cpu_sample,
     cpu_used,
@@ -379,6 +380,7 @@ def print_report(report: dict[str, Any]) -> None:
     header = (
         f"{'endpoint':<15}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
         f"{'srv%':>7}{'wrk%':>7}{'redis%':>8}{'pg%':>6}{'redis/req':>11}{'pg tx/req':>11}"
+        f"{'bound':>7}"
     )
     print(header)
     print("-" * len(header))
@@ -397,6 +399,7 @@ def print_report(report: dict[str, Any]) -> None:
             f"{num(cpu.get('redis'), '.0f'):>8}{num(cpu.get('postgres'), '.0f'):>6}"
             f"{num(s['redis_cmds_per_request'], '.2f'):>11}"
             f"{num(s['pg_xacts_per_request'], '.2f'):>11}"
+            f"{num(cores_bound(cpu, report['machine_before']['nproc']), '.2f'):>7}"
         )
     for endpoint, path in report["paths"].items():
         if endpoint in report["summary"]:
@@ -420,7 +423,9 @@ def print_report(report: dict[str, Any]) -> None:
         "cpu% = share of one core during the run (srv = the loaded server's process group;"
         " redis/pg = every redis-server/postgres process on the machine);\n"
         "redis/req = Redis commands per request (every client of the shared Redis counts);"
-        " pg tx/req = transactions per request in the bench database."
+        " pg tx/req = transactions per request in the bench database;\n"
+        "bound = the most the cores allow over this req/s at this CPU per request (nproc x 100"
+        " over the summed cpu%): what --workers N can scale to at best."
     )
 
 

@@ -180,6 +180,21 @@ def cpu_percent(used: Mapping[str, float], seconds: float) -> dict[str, float]:
     return {group: round(100.0 * value / seconds, 1) for group, value in sorted(used.items())}
 
 
+def cores_bound(percent: Mapping[str, float | None], cores: int) -> float | None:
+    """The most the machine's cores allow over this run's throughput, at its CPU per request.
+
+    Every party's % of a core, summed, is what the run's requests cost the
+    machine; `cores x 100` over that sum is how many times as many requests
+    the cores could serve if they did nothing else and nothing cost more once
+    every core is busy (both untrue, so a real run stays under it). With one
+    worker whose Python thread is saturated, it bounds what `--workers N`
+    can scale to: target 5's 1.5x needs the other parties to cost at most a
+    third of what the server does.
+    """
+    used = sum(value for value in percent.values() if value)
+    return round(cores * 100 / used, 2) if used else None
+
+
 def children_cpu() -> float:
     """CPU seconds of this process's finished children (wrk runs, pgbench)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)

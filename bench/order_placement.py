@@ -55,6 +55,7 @@ from harness import (
     add_common_arguments,
     check_common_arguments,
     children_cpu,
+    cores_bound,
     cpu_percent,
     cpu_sample,
     cpu_used,
@@ -365,27 +366,15 @@ def targets(report: dict[str, Any], args: argparse.Namespace) -> list[dict[str, 
 
 
 def machine_ceiling(report: dict[str, Any]) -> dict[str, Any]:
-    """What the CPU this run used per answer allows on the machine's cores, at most.
-
-    Each party's share of a core over the answers per second is its CPU per
-    answer; their sum is what one answer costs the machine. The cores over
-    that sum bound the answers per second of any number of workers, as if
-    nothing else ran and nothing cost more once every core is busy (both
-    untrue, so a real run stays under it). With one worker saturating its
-    Python thread, `nproc x 100 / total %` is the most `--workers N` can
-    scale this run by: target 5 (1.5x with two workers) needs the parties
-    besides the server to cost at most a third of what the server does.
-    """
+    """Each party's CPU per answer, and the bound their sum sets (`harness.cores_bound`)."""
     cpu = report["cpu_percent"]
     answers_per_sec = report["summary"]["requests_per_sec"]
-    total = sum(cpu.values())
-    cores = report["machine_before"]["nproc"]
     return {
         "cpu_ms_per_answer": {party: round(cpu[party] * 10 / max(answers_per_sec, 0.1), 2)
                               for party in sorted(cpu, key=lambda name: name != "server")},
-        "total_cpu_ms_per_answer": round(total * 10 / max(answers_per_sec, 0.1), 2),
-        "cores": cores,
-        "ceiling_over_this_run": round(cores * 100 / max(total, 1.0), 2),
+        "total_cpu_ms_per_answer": round(sum(cpu.values()) * 10 / max(answers_per_sec, 0.1), 2),
+        "cores": report["machine_before"]["nproc"],
+        "ceiling_over_this_run": cores_bound(cpu, report["machine_before"]["nproc"]),
     }
 
 
