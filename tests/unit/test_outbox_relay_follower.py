@@ -8,8 +8,7 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from shop.infrastructure.events.relay import OutboxRelay
-
-WAIT_SECONDS = 5.0
+from tests.support.consumers import eventually
 
 
 class FakeLock:
@@ -50,14 +49,6 @@ class Counting:
         return self._answer
 
 
-async def until(check: Callable[[], bool], what: str) -> None:
-    for _ in range(int(WAIT_SECONDS / 0.005)):
-        if check():
-            return
-        await asyncio.sleep(0.005)
-    raise AssertionError(f"never happened: {what}")
-
-
 def follower(poll_seconds: float) -> tuple[OutboxRelay, FakeLock, FakeWake, Counting, Counting]:
     lock, wake = FakeLock(), FakeWake()
     # No engine and no publisher: the two methods that would use them are replaced below.
@@ -74,10 +65,10 @@ async def test_a_follower_tells_the_leader_of_every_commit_but_asks_for_the_lead
     relay, lock, wake, backlog_reads, relay_passes = follower(poll_seconds=60.0)
     await relay.start()
     try:
-        await until(lambda: lock.asked == 1, "the follower asked for the lead at start")
+        await eventually(lambda: lock.asked == 1, "the follower asked for the lead at start")
         for commits in range(1, 6):
             relay.wake()
-            await until(lambda n=commits: wake.announced == n,
+            await eventually(lambda n=commits: wake.announced == n,
                         f"commit {commits} was announced")
         assert lock.asked == 1
         assert backlog_reads.calls == 1
@@ -91,11 +82,11 @@ async def test_a_follower_takes_the_lead_at_the_first_pass_after_a_poll_once_it_
     relay, lock, wake, _, relay_passes = follower(poll_seconds=0.05)
     await relay.start()
     try:
-        await until(lambda: lock.asked >= 1, "the follower asked for the lead")
+        await eventually(lambda: lock.asked >= 1, "the follower asked for the lead")
         lock.free = True  # the leader's lease ran out
-        await until(lambda: relay_passes.calls >= 1, "the follower relays once it leads")
+        await eventually(lambda: relay_passes.calls >= 1, "the follower relays once it leads")
         relay.wake()
-        await until(lambda: relay_passes.calls >= 2, "the leader relays again")
+        await eventually(lambda: relay_passes.calls >= 2, "the leader relays again")
         assert wake.announced == 0  # a leader relays its own commits: nobody to tell
     finally:
         await relay.stop()
