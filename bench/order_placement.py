@@ -15,6 +15,8 @@ per order. It prints:
   from the servers' `/metrics`) and round trips per answer, CPU of each party
   and per answer, and the most the machine's cores allow at that cost per
   answer (the bound on what `--workers N` can scale to);
+- the CPU per placed order that targets 1 and 5 together leave the whole
+  machine (two workers at 1.5 x the ratio x pgbench tps) next to this run's;
 - the ratio orders/s over pgbench tps and the p99, against the scenario's
   targets, each MET or NOT MET;
 - the oversell check, read from the database: initial stock - final stock ==
@@ -72,6 +74,7 @@ from harness import (
 PASSWORD = "bench-password-1"
 LUA_SCRIPT = Path(__file__).with_name("order_placement.lua")
 SET_UP_CONCURRENCY = 8
+WORKERS_SCALING = 1.5  # target 5: two workers over one
 """Registrations in flight at once (each hashes a password with Argon2 on the server)."""
 
 
@@ -365,7 +368,7 @@ def targets(report: dict[str, Any], args: argparse.Namespace) -> list[dict[str, 
     ]
 
 
-def machine_ceiling(report: dict[str, Any]) -> dict[str, Any]:
+def machine_ceiling(report: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
     """Each party's CPU per answer, and the bound their sum sets (`harness.cores_bound`)."""
     cpu = report["cpu_percent"]
     answers_per_sec = report["summary"]["requests_per_sec"]
@@ -375,6 +378,27 @@ def machine_ceiling(report: dict[str, Any]) -> dict[str, Any]:
         "total_cpu_ms_per_answer": round(sum(cpu.values()) * 10 / max(answers_per_sec, 0.1), 2),
         "cores": report["machine_before"]["nproc"],
         "ceiling_over_this_run": cores_bound(cpu, report["machine_before"]["nproc"]),
+        **joint_budget(report, cpu, args),
+    }
+
+
+def joint_budget(report: dict[str, Any], cpu: dict[str, float],
+                 args: argparse.Namespace) -> dict[str, Any]:
+    """What targets 1 and 5 together leave each placed order of the machine's CPU.
+
+    Two workers must place `WORKERS_SCALING x ratio x pgbench tps` orders/s
+    (target 5 on top of target 1), and the cores hold `nproc x 1000` CPU ms a
+    second for every party at once (server, PostgreSQL, Redis, wrk). Whatever
+    the code does, a run whose CPU per placed order is above this budget shows
+    both targets cannot be met together on this machine.
+    """
+    orders_needed = WORKERS_SCALING * args.target_ratio * report["pgbench"]["tps"]
+    cores = report["machine_before"]["nproc"]
+    placed = max(report["summary"]["orders_per_sec"], 0.1)
+    return {
+        "orders_per_sec_for_targets_1_and_5": round(orders_needed, 1),
+        "cpu_ms_per_order_budget": round(cores * 1000 / orders_needed, 2),
+        "cpu_ms_per_order": round(sum(cpu.values()) * 10 / placed, 2),
     }
 
 
@@ -414,6 +438,10 @@ def print_report(report: dict[str, Any]) -> None:
     print(f"CPU ms per answer: {parts}; total {ceiling['total_cpu_ms_per_answer']}: the"
           f" {ceiling['cores']} cores allow at most {ceiling['ceiling_over_this_run']}x this"
           " run's answers/s, however many workers")
+    print(f"targets 1 and 5 together: {ceiling['orders_per_sec_for_targets_1_and_5']} orders/s"
+          f" from 2 workers, which the {ceiling['cores']} cores carry only at <="
+          f" {ceiling['cpu_ms_per_order_budget']} CPU ms per placed order, every party;"
+          f" this run: {ceiling['cpu_ms_per_order']}")
     print()
     print("oversell check (database): initial - final == units in Paid orders >= units in 201s")
     for row in check["products"][:10]:
@@ -580,7 +608,7 @@ def main(argv: list[str] | None = None) -> int:
             "machine_after": machine(),
             **result,
         }
-        report["ceiling"] = machine_ceiling(report)
+        report["ceiling"] = machine_ceiling(report, args)
         report["targets"] = targets(report, args)
         server_errors = sum(n for status, n in report["summary"]["status_counts"].items()
                             if status.startswith("5") and status not in {"502", "503"})
