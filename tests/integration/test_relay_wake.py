@@ -4,7 +4,6 @@ the leader is woken across processes instead of waiting for its next poll."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -14,7 +13,7 @@ from shop.application.catalog.commands import CreateCategory
 from shop.bootstrap import ShopRuntime, build_runtime
 from shop.infrastructure.events.relay_wake import RedisRelayWake
 from shop.settings import Settings
-from tests.support.consumers import WAIT_SECONDS
+from tests.support.consumers import WAIT_SECONDS, eventually
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
@@ -27,14 +26,6 @@ async def redis(redis_url: str) -> AsyncIterator[Redis]:
     client = Redis.from_url(redis_url, decode_responses=True)
     yield client
     await client.aclose()
-
-
-async def until(check: object, what: str) -> None:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while not await check():  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            raise AssertionError(f"never happened: {what}")
-        await asyncio.sleep(0.02)
 
 
 async def test_a_commit_in_a_non_leader_reaches_the_stream_without_waiting_for_a_poll(
@@ -52,7 +43,7 @@ async def test_a_commit_in_a_non_leader_reaches_the_stream_without_waiting_for_a
             assert isinstance(wake, RedisRelayWake)
             await asyncio.wait_for(wake.listening.wait(), WAIT_SECONDS)
             # The first one takes the lead before the second starts.
-            await until(lambda: redis.exists(f"{settings.redis_prefix}outbox:relay-leader"),
+            await eventually(lambda: redis.exists(f"{settings.redis_prefix}outbox:relay-leader"),
                         "a relay leads")
         await asyncio.sleep(0.2)  # both relays are idle now, waiting for the next poll
 
@@ -62,7 +53,7 @@ async def test_a_commit_in_a_non_leader_reaches_the_stream_without_waiting_for_a
             return any(fields["type"] == "CategoryCreated"
                        for _, fields in await redis.xrange(stream))
 
-        await until(arrived, "the follower's commit reached the stream")
+        await eventually(arrived, "the follower's commit reached the stream")
     finally:
         for runtime in runtimes:
             await runtime.stop()

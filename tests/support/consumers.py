@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
 from collections.abc import Callable
 
@@ -49,13 +50,21 @@ class RecordingConsumer:
         return [str(event.event_id) for event in self.handled]
 
 
-async def eventually(condition: Callable[[], bool], what: str) -> None:
-    """Wait until `condition()` holds; fail with `what` if it never does."""
+async def eventually(condition: Callable[[], object], what: str) -> None:
+    """Wait until `condition()` is true; fail with `what` if it never is.
+
+    The condition may return an awaitable, for what only a query can see (a
+    Redis key, a stream's entries): its result is what counts."""
     deadline = time.monotonic() + WAIT_SECONDS
-    while not condition():
+    while not await _holds(condition):
         if time.monotonic() > deadline:
             raise AssertionError(f"never happened: {what}")
         await asyncio.sleep(0.02)
+
+
+async def _holds(condition: Callable[[], object]) -> bool:
+    answer = condition()
+    return bool(await answer if inspect.isawaitable(answer) else answer)
 
 
 def runtime_with_consumers(settings: Settings, *consumers: EventConsumer) -> ShopRuntime:
