@@ -14,7 +14,7 @@ from litestar.testing import AsyncTestClient
 from shop.bootstrap import build_runtime
 from shop.interfaces.http.app import create_app
 from shop.settings import Settings
-from tests.e2e.helpers import assert_problem, error_fields
+from tests.e2e.helpers import Catalog, assert_problem, error_fields
 
 Client = AsyncTestClient[Litestar]
 SECRET = "SELECT password_hash FROM customers -- secret-token-123"
@@ -168,3 +168,17 @@ async def test_each_request_is_logged_as_one_json_access_line(
     assert access["path"] == "/health/live"
     assert access["status"] == 200
     assert access["duration_ms"] >= 0
+
+
+async def test_a_product_read_again_from_the_cache_carries_its_own_request_id_and_headers_once(
+    client: Client, catalog: Catalog
+) -> None:
+    boot = await catalog.product(await catalog.category(), name="Boot")
+
+    first = await client.get(f"/api/v1/products/{boot['id']}")
+    second = await client.get(f"/api/v1/products/{boot['id']}")
+
+    assert first.json() == second.json() == boot
+    assert first.headers["x-request-id"] != second.headers["x-request-id"]
+    for name in ("x-request-id", "x-content-type-options", "content-type", "content-length"):
+        assert len(second.headers.get_list(name)) == 1, name

@@ -10,11 +10,13 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from litestar.response.base import ASGIResponse
+
 from shop.application.catalog.views import ProductView
 from shop.application.paging import PageOf
 from shop.interfaces.http.dto.common import PageResponse, page_response
 from shop.interfaces.http.dto.products import ProductResponse
-from shop.interfaces.http.encoded_bodies import EncodedBodies
+from shop.interfaces.http.encoded_bodies import EncodedBodies, PreparedResponse
 
 CATEGORY = uuid.uuid4()
 WRITTEN = datetime(2026, 12, 4, 18, 30, tzinfo=UTC)
@@ -123,3 +125,68 @@ def test_a_product_read_anew_after_a_write_is_answered_with_its_new_body() -> No
     renamed = replace(boot, name="Riding boot", product_version=2)
 
     assert json.loads(bodies.body(renamed))["name"] == "Riding boot"
+
+
+class SentMessages:
+    """An ASGI `send` that keeps what it was sent."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict[str, object]] = []
+
+    async def __call__(self, message: dict[str, object]) -> None:
+        self.messages.append(message)
+
+
+async def sent_headers(answer: ASGIResponse) -> list[tuple[bytes, bytes]]:
+    send = SentMessages()
+    await answer({"type": "http"}, receive_nothing, send)  # type: ignore[arg-type]
+    start = send.messages[0]
+    assert start["type"] == "http.response.start"
+    return start["headers"]  # type: ignore[return-value]
+
+
+async def receive_nothing() -> dict[str, object]:
+    raise AssertionError("a response does not read the request")
+
+
+ROUTE_SETTINGS: dict[str, object] = {"headers": {}, "cookies": [], "status_code": 200,
+                                     "media_type": "application/json"}
+
+
+def as_route_answers(response: PreparedResponse[object]) -> ASGIResponse:
+    """What Litestar's response handler does with a route's `Response`, on every request."""
+    return response.to_asgi_response(None, None, **ROUTE_SETTINGS)  # type: ignore[arg-type]
+
+
+def test_a_cached_product_is_answered_by_the_same_asgi_response_on_every_request() -> None:
+    bodies = EncodedBodies(ProductResponse.from_view)
+    boot = product("Boot")
+
+    first = as_route_answers(bodies.response(boot))
+    second = as_route_answers(bodies.response(boot))
+
+    assert first is second
+    assert first.body == bodies.body(boot)
+    assert dict(first.headers)["content-length"] == str(len(first.body))
+
+
+async def test_headers_added_to_one_answer_never_reach_the_next() -> None:
+    answer = as_route_answers(EncodedBodies(ProductResponse.from_view).response(product("Boot")))
+
+    first = await sent_headers(answer)
+    first.append((b"x-request-id", b"one"))  # as the middleware does to what is sent
+    second = await sent_headers(answer)
+
+    assert (b"x-request-id", b"one") not in second
+    assert [name for name, _ in second].count(b"content-type") == 1
+
+
+def test_other_route_settings_get_an_answer_of_their_own() -> None:
+    response = EncodedBodies(ProductResponse.from_view).response(product("Boot"))
+    ok = as_route_answers(response)
+
+    created = response.to_asgi_response(None, None, **{**ROUTE_SETTINGS,  # type: ignore[arg-type]
+                                                       "status_code": 201})
+
+    assert created is not ok
+    assert (ok.status_code, created.status_code) == (200, 201)
