@@ -74,8 +74,9 @@ from harness import (
 PASSWORD = "bench-password-1"
 LUA_SCRIPT = Path(__file__).with_name("order_placement.lua")
 SET_UP_CONCURRENCY = 8
-WORKERS_SCALING = 1.5  # target 5: two workers over one
 """Registrations in flight at once (each hashes a password with Argon2 on the server)."""
+WORKERS_SCALING = 1.5
+"""Target 5: what two workers must place over one (the joint budget with target 1)."""
 
 
 # ------------------------------------------------------------------- set-up

@@ -44,7 +44,7 @@ async def test_a_commit_in_a_non_leader_reaches_the_stream_without_waiting_for_a
             await asyncio.wait_for(wake.listening.wait(), WAIT_SECONDS)
             # The first one takes the lead before the second starts.
             await eventually(lambda: redis.exists(f"{settings.redis_prefix}outbox:relay-leader"),
-                        "a relay leads")
+                             "a relay leads")
         await asyncio.sleep(0.2)  # both relays are idle now, waiting for the next poll
 
         await follower.bus.handle(CreateCategory(name="Shoes"))
