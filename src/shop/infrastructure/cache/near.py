@@ -14,8 +14,15 @@ pages (`listings.py`): every product or stock invalidation, and
 `invalidate_listings` for the changes that touch no cached product (a product
 created, a category changed).
 
+Invalidations travel in batches: while one broadcast is on its way, every
+change queued meanwhile waits for the next, which carries them all in one
+script call and one message (on a flash sale, many orders change the same few
+products at once). Each write still returns only once its own change has
+been acknowledged by every receiver.
+
 A process receives its own broadcasts too and counts itself among the
-receivers; it acknowledges those to itself without a Redis round trip.
+receivers; it acknowledges those to itself without a Redis round trip, and
+without applying them again (it applied them before queueing them).
 """
 
 from __future__ import annotations
@@ -24,10 +31,8 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from shop.application.catalog.views import ProductView
 from shop.infrastructure.cache.listings import NearListings
@@ -40,31 +45,87 @@ _RETRY_SECONDS = 1.0
 _ACK_TIMEOUT_SECONDS = 2.0
 _LISTINGS = "listings"
 """What an invalidation names instead of a product id when only list pages changed."""
+MAX_CHANGES_PER_BROADCAST = 200
+"""Bounds one message (a change is ~45 bytes) and one script call's keys."""
 
 
 def _text(value: object) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-class _AckWait:
-    """Counts acknowledgements of one invalidation until every receiver has answered."""
+def _parse_change(change: str) -> tuple[uuid.UUID | None, int, int]:
+    """`<product id>:<pv>:<sv>` (None for `listings`); ValueError if malformed."""
+    subject, pv, sv = change.split(":")
+    product_id = None if subject == _LISTINGS else uuid.UUID(subject)
+    return product_id, int(pv), int(sv)
 
-    def __init__(self, done: asyncio.Future[None]) -> None:
-        self._done = done
+
+class _Broadcast:
+    """One invalidation message: the changes queued together, and who waits for them.
+
+    Counts acknowledgements until every receiver has answered, then releases
+    each waiting writer (each has its own future, so one giving up leaves the
+    others waiting).
+    """
+
+    def __init__(self) -> None:
+        self.token = uuid.uuid4().hex
+        self.changes: dict[str, tuple[int, int]] = {}
+        """Product id (or `_LISTINGS`) -> the newest product and stock versions queued."""
+        self._waiters: list[asyncio.Future[None]] = []
         self._acks = 0
         self._expected: int | None = None
+        self._give_up: asyncio.TimerHandle | None = None
+        self.finished = False
 
-    def expect(self, receivers: int) -> None:
+    @property
+    def full(self) -> bool:
+        return len(self.changes) >= MAX_CHANGES_PER_BROADCAST
+
+    def add(self, subject: str, product_version: int, stock_version: int) -> asyncio.Future[None]:
+        """Queue one change (merged with one of the same product) and return its waiter."""
+        pv, sv = self.changes.get(subject, (0, 0))
+        self.changes[subject] = (max(pv, product_version), max(sv, stock_version))
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        return waiter
+
+    def products(self) -> dict[uuid.UUID, tuple[int, int]]:
+        return {uuid.UUID(subject): versions for subject, versions in self.changes.items()
+                if subject != _LISTINGS}
+
+    def message(self) -> str:
+        """`<id>:<pv>:<sv>[,<id>:<pv>:<sv>...]:<token>`; one change reads as before batching."""
+        changes = ",".join(f"{subject}:{pv}:{sv}" for subject, (pv, sv) in self.changes.items())
+        return f"{changes}:{self.token}"
+
+    def describe(self) -> str:
+        if len(self.changes) == 1:
+            subject = next(iter(self.changes))
+            return "the list pages" if subject == _LISTINGS else subject
+        return f"{len(self.changes)} changes"
+
+    def expect(self, receivers: int, give_up: asyncio.TimerHandle | None = None) -> None:
         self._expected = receivers
+        self._give_up = give_up
         self._settle()
 
     def ack(self) -> None:
         self._acks += 1
         self._settle()
 
+    def finish(self) -> None:
+        """Release every writer waiting for this broadcast, acknowledged or not."""
+        self.finished = True
+        if self._give_up is not None:
+            self._give_up.cancel()
+        for waiter in self._waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
     def _settle(self) -> None:
-        if self._expected is not None and self._acks >= self._expected and not self._done.done():
-            self._done.set_result(None)
+        if self._expected is not None and self._acks >= self._expected and not self.finished:
+            self.finish()
 
 
 class NearProductCache:
@@ -89,7 +150,11 @@ class NearProductCache:
         self._listener: asyncio.Task[None] | None = None
         self._ack_sender: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
-        self._waiting: dict[str, _AckWait] = {}
+        self._waiting: dict[str, _Broadcast] = {}
+        """This process's broadcasts sent and not yet acknowledged by every receiver."""
+        self._queued: list[_Broadcast] = []
+        self._broadcast_queued = asyncio.Event()
+        self._broadcaster: asyncio.Task[None] | None = None
         self._acks_to_send: list[str] = []
         self._acks_queued = asyncio.Event()
 
@@ -113,53 +178,92 @@ class NearProductCache:
         await self._local.invalidate(product_id, product_version=product_version,
                                      stock_version=stock_version)
         self._clear_listings()
-
-        def invalidate_shared_and_publish(message: str) -> Awaitable[int]:
-            return self._shared.invalidate_and_publish(product_id, product_version,
-                                                       stock_version, self._channel, message)
-
-        await self._broadcast(f"{product_id}:{product_version}:{stock_version}", str(product_id),
-                              invalidate_shared_and_publish)
+        await self._announce(str(product_id), product_version, stock_version)
 
     async def invalidate_listings(self) -> None:
         """Every process's list pages are dropped before this returns."""
         self._clear_listings()
-        await self._broadcast(f"{_LISTINGS}:0:0", "the list pages", self._publish)
+        await self._announce(_LISTINGS, 0, 0)
 
-    async def _publish(self, message: str) -> int:
-        return int(await self._redis.publish(self._channel, message))
+    async def _announce(self, subject: str, product_version: int, stock_version: int) -> None:
+        """Queue one change for the next broadcast; wait until every receiver applied it.
 
-    async def _broadcast(self, change: str, what: str,
-                         send: Callable[[str], Awaitable[int]]) -> None:
-        """Send one invalidation; wait until every process that received it applied it.
-
-        `send` publishes the message and says how many received it (for a
-        product, in the same script that invalidates the shared entry).
+        Without the broadcasting task (not started, or stopped), the change
+        goes out at once in a broadcast of its own.
         """
-        token = uuid.uuid4().hex
-        acked = asyncio.get_running_loop().create_future()
-        self._waiting[token] = _AckWait(acked)
+        if self._broadcaster is None:
+            alone = _Broadcast()
+            waiter = alone.add(subject, product_version, stock_version)
+            await self._send(alone)
+            await waiter
+            return
+        if not self._queued or self._queued[-1].full:
+            self._queued.append(_Broadcast())
+            self._broadcast_queued.set()
+        await self._queued[-1].add(subject, product_version, stock_version)
+
+    async def _send_broadcasts(self) -> None:
+        """Send the queued broadcasts one after the other; what queues meanwhile goes next.
+
+        Only the send is waited for here, not the acknowledgements, so a slow
+        receiver delays no later broadcast.
+        """
+        while True:
+            await self._broadcast_queued.wait()
+            self._broadcast_queued.clear()
+            while self._queued:
+                await self._send(self._queued.pop(0))
+
+    async def _send(self, broadcast: _Broadcast) -> None:
+        """Invalidate the shared entries and publish, in one script; expect the acks.
+
+        The script says how many processes received the message; the writers
+        are released when that many have acknowledged it, or after
+        `_ACK_TIMEOUT_SECONDS` with an error logged. A failed send is logged
+        and releases them at once (the feeds are best effort; so is the cache's
+        coherence when Redis itself fails, and entries expire in any case).
+        """
+        self._waiting[broadcast.token] = broadcast
         try:
-            receivers = await send(f"{change}:{token}")
-            self._waiting[token].expect(receivers)
-            async with asyncio.timeout(_ACK_TIMEOUT_SECONDS):
-                await acked
-        except RedisError as error:
-            log.error("near-cache invalidation failed for %s (shared cache or broadcast)", what,
-                      exc_info=error)
-        except TimeoutError:
-            log.error("not every process acknowledged the invalidation of %s in %.1f s",
-                      what, _ACK_TIMEOUT_SECONDS)
-        finally:
-            self._waiting.pop(token, None)
+            receivers = await self._shared.invalidate_and_publish(
+                broadcast.products(), self._channel, broadcast.message())
+        except Exception as error:  # the broadcasting task must outlive any failure
+            log.error("near-cache invalidation failed for %s (shared cache or broadcast)",
+                      broadcast.describe(), exc_info=error)
+            self._release(broadcast)
+            return
+        give_up = asyncio.get_running_loop().call_later(
+            _ACK_TIMEOUT_SECONDS, self._give_up_on, broadcast)
+        broadcast.expect(receivers, give_up)
+        if broadcast.finished:
+            self._waiting.pop(broadcast.token, None)
+
+    def _give_up_on(self, broadcast: _Broadcast) -> None:
+        log.error("not every process acknowledged the invalidation of %s in %.1f s",
+                  broadcast.describe(), _ACK_TIMEOUT_SECONDS)
+        self._release(broadcast)
+
+    def _release(self, broadcast: _Broadcast) -> None:
+        self._waiting.pop(broadcast.token, None)
+        broadcast.finish()
 
     async def start(self) -> None:
         if self._listener is None:
             self._listener = asyncio.create_task(self._listen(), name="near-cache-listener")
         if self._ack_sender is None:
             self._ack_sender = asyncio.create_task(self._send_acks(), name="near-cache-acks")
+        if self._broadcaster is None:
+            self._broadcaster = asyncio.create_task(self._send_broadcasts(),
+                                                    name="near-cache-broadcasts")
 
     async def stop(self) -> None:
+        if self._broadcaster is not None:
+            self._broadcaster.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._broadcaster
+            self._broadcaster = None
+            while self._queued:  # changes already committed: still tell the other processes
+                await self._send(self._queued.pop(0))
         if self._ack_sender is not None:
             self._ack_sender.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -204,20 +308,21 @@ class NearProductCache:
             await asyncio.sleep(_RETRY_SECONDS)
 
     async def _apply(self, data: str) -> None:
+        changes, _, token = data.rpartition(":")
+        if token in self._waiting:  # our own broadcast, applied before it was queued
+            self._acknowledged(token)
+            return
         try:
-            raw_id, pv, sv, token = data.split(":")
-            if raw_id != _LISTINGS:
-                await self._local.invalidate(uuid.UUID(raw_id), product_version=int(pv),
-                                             stock_version=int(sv))
+            products = [_parse_change(change) for change in changes.split(",")]
         except ValueError:
             log.warning("ignoring a malformed near-cache invalidation: %r", data)
             return
+        for product_id, pv, sv in products:
+            if product_id is not None:
+                await self._local.invalidate(product_id, product_version=pv, stock_version=sv)
         self._clear_listings()
-        if token in self._waiting:  # our own broadcast, applied before it was sent
-            self._acknowledged(token)
-        else:
-            self._acks_to_send.append(token)
-            self._acks_queued.set()
+        self._acks_to_send.append(token)
+        self._acks_queued.set()
 
     async def _send_acks(self) -> None:
         """Acknowledge every invalidation applied since the last send, in one message.
@@ -238,9 +343,11 @@ class NearProductCache:
 
     def _acknowledged(self, tokens: str) -> None:
         for token in tokens.split(" "):
-            wait = self._waiting.get(token)
-            if wait is not None:
-                wait.ack()
+            broadcast = self._waiting.get(token)
+            if broadcast is not None:
+                broadcast.ack()
+                if broadcast.finished:
+                    del self._waiting[token]
 
     def _clear_listings(self) -> None:
         if self._listings is not None:

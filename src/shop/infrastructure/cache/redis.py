@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -42,11 +43,18 @@ redis.call('SET', KEYS[1], pv .. ':' .. sv .. ':' .. ARGV[3], 'EX', ARGV[5])
 return 1
 """
 
-_INVALIDATE_AND_PUBLISH = _CURRENT_VERSIONS + """
-if cpv > pv then pv = cpv end
-if csv > sv then sv = csv end
-redis.call('SET', KEYS[1], pv .. ':' .. sv .. ':', 'EX', ARGV[3])
-return redis.call('PUBLISH', ARGV[4], ARGV[5])
+_INVALIDATE_ALL_AND_PUBLISH = """
+for i, key in ipairs(KEYS) do
+  local pv, sv = tonumber(ARGV[2 + 2 * i]), tonumber(ARGV[3 + 2 * i])
+  local current = redis.call('GET', key)
+  if current then
+    local a, b = string.match(current, '^(%d+):(%d+):')
+    pv = math.max(pv, tonumber(a) or 0)
+    sv = math.max(sv, tonumber(b) or 0)
+  end
+  redis.call('SET', key, pv .. ':' .. sv .. ':', 'EX', ARGV[1])
+end
+return redis.call('PUBLISH', ARGV[2], ARGV[3])
 """
 
 
@@ -56,7 +64,7 @@ class RedisProductCache:
         self._prefix = f"{prefix}product:"
         self._ttl = ttl_seconds
         self._script = redis.register_script(_PUT_OR_INVALIDATE)
-        self._announced_script = redis.register_script(_INVALIDATE_AND_PUBLISH)
+        self._announced_script = redis.register_script(_INVALIDATE_ALL_AND_PUBLISH)
 
     def key(self, product_id: uuid.UUID) -> str:
         return f"{self._prefix}{product_id}"
@@ -84,18 +92,21 @@ class RedisProductCache:
         await self._run(product_id, product_version, stock_version, b"", "invalidate")
 
     async def invalidate_and_publish(
-        self, product_id: uuid.UUID, product_version: int, stock_version: int,
-        channel: str, message: str,
+        self, versions: Mapping[uuid.UUID, tuple[int, int]], channel: str, message: str,
     ) -> int:
-        """`invalidate`, then PUBLISH `message`, in one round trip; how many received it.
+        """`invalidate` each product at its (product, stock) versions, then PUBLISH
+        `message`, in one round trip; how many received it.
 
-        The near cache's broadcast of every stock change: one script instead of
-        two calls, and nobody can read the old entry between them. Raises
-        RedisError (the caller logs it, as it would a failed broadcast).
+        The near cache's broadcast of a batch of changes: one script instead of
+        a call per product and one for the message, and nobody can read an old
+        entry between them. Raises RedisError (the caller logs it, as it would a
+        failed broadcast).
         """
+        args: list[str | int] = [self._ttl, channel, message]
+        for product_version, stock_version in versions.values():
+            args += [product_version, stock_version]
         receivers = await self._announced_script(
-            keys=[self.key(product_id)],
-            args=[product_version, stock_version, self._ttl, channel, message])
+            keys=[self.key(product_id) for product_id in versions], args=args)
         return int(receivers)
 
     async def invalidate_listings(self) -> None:
