@@ -34,6 +34,7 @@ from shop.infrastructure.db.migrate import upgrade_to_head
 from shop.infrastructure.events.outbox_consumers import OutboxConsumerRuntime
 from shop.infrastructure.events.relay import OutboxRelay
 from shop.infrastructure.events.stream_consumers import StreamConsumerRuntime, ensure_groups
+from shop.infrastructure.observability.deferred_observations import DEFERRED
 from shop.infrastructure.observability.logging import configure_logging
 from shop.infrastructure.outages import is_outage
 from shop.interfaces.http.realtime.notifier import ChannelsRealtimeNotifier
@@ -181,6 +182,7 @@ class ShopRuntime:
             await self._bounded(self.redis.aclose(), "closing Redis")
         self.container.embedder().close()
         await self._bounded(self.engine.dispose(), "closing the database pool")
+        DEFERRED.flush()  # the last statements' durations, before the process goes
         if self.tracer_provider is not None:
             # Exports what is still batched; bounded by the SDK's own export timeout.
             await asyncio.to_thread(self.tracer_provider.force_flush)

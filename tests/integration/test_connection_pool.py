@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from shop.infrastructure.db.engine import async_url, build_engine
 from shop.infrastructure.db.fair_pool import FairAsyncQueuePool
+from shop.infrastructure.observability.deferred_observations import DEFERRED
 from shop.settings import Settings
 
 
@@ -128,7 +129,9 @@ async def _checkout_once(engine: AsyncEngine) -> None:
 
 
 def _pool_wait() -> tuple[float, float]:
-    """(checkouts timed, seconds waited in all) of `shop_db_pool_wait_seconds`."""
+    """(checkouts timed, seconds waited in all) of `shop_db_pool_wait_seconds`, as a scrape
+    would see them now."""
+    DEFERRED.flush()
     return (REGISTRY.get_sample_value("shop_db_pool_wait_seconds_count") or 0.0,
             REGISTRY.get_sample_value("shop_db_pool_wait_seconds_sum") or 0.0)
 

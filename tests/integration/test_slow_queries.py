@@ -18,6 +18,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop.infrastructure.db.engine import build_engine
+from shop.infrastructure.observability.deferred_observations import DEFERRED
 from shop.settings import Settings
 
 SLOW_QUERY_MS = 50
@@ -55,6 +56,8 @@ def slow_count() -> float:
 
 
 def duration_count(kind: str, table: str) -> float:
+    """The statements timed so far, as a scrape would see them now."""
+    DEFERRED.flush()
     return REGISTRY.get_sample_value(
         "shop_db_query_duration_seconds_count", {"kind": kind, "table": table}) or 0.0
 

@@ -22,6 +22,7 @@ from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 from sqlalchemy.util.concurrency import await_
 from sqlalchemy.util.queue import Empty, Full, QueueCommon
 
+from shop.infrastructure.observability.deferred_observations import DEFERRED
 from shop.infrastructure.observability.metrics import DB_POOL_WAIT
 
 Item = TypeVar("Item")
@@ -103,4 +104,4 @@ class FairAsyncQueuePool(AsyncAdaptedQueuePool):
         try:
             return super()._do_get()
         finally:
-            DB_POOL_WAIT.observe(time.perf_counter() - started)
+            DEFERRED.observe(DB_POOL_WAIT, time.perf_counter() - started)

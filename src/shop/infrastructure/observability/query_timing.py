@@ -21,6 +21,7 @@ from prometheus_client import Histogram
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shop.infrastructure.observability.deferred_observations import DEFERRED
 from shop.infrastructure.observability.metrics import DB_QUERY_DURATION, DB_SLOW_QUERIES
 
 log = logging.getLogger("shop.db.slow")
@@ -103,7 +104,7 @@ class QueryTimer:
         child = self._durations.get(labels)
         if child is None:
             child = self._durations[labels] = DB_QUERY_DURATION.labels(*labels)
-        child.observe(elapsed)
+        DEFERRED.observe(child, elapsed)
         if elapsed > self._slow_seconds:
             self._report_slow(statement, labels, elapsed)
 
