@@ -25,6 +25,7 @@ from litestar.exceptions import WebSocketDisconnect
 from litestar.types import WebSocketReceiveEvent
 from prometheus_client import Counter, Gauge, Histogram
 
+from shop.infrastructure.observability.deferred_observations import DEFERRED
 from shop.infrastructure.observability.metrics import (
     WS_CLIENTS_DROPPED,
     WS_CONNECTIONS,
@@ -144,7 +145,7 @@ class FeedMetrics:
     def change_sent(self, published_at: float) -> None:
         self._change_sent.inc()
         if not math.isnan(published_at):
-            self._delivery.observe(max(0.0, time.time() - published_at))
+            DEFERRED.observe(self._delivery, max(0.0, time.time() - published_at))
 
     def control_sent(self, message_type: str) -> None:
         counter = self._control_sent.get(message_type)
