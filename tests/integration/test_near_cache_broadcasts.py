@@ -108,3 +108,29 @@ async def test_a_broadcast_that_cannot_reach_redis_releases_every_waiting_write_
     failures = [r for r in caplog.records if "invalidation failed" in r.getMessage()]
     assert len(failures) == 1
     assert "5 changes" in failures[0].getMessage()
+
+
+async def test_a_change_still_queued_when_its_process_stops_reaches_the_other_process(
+    redis: Redis, redis_prefix: str, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The write committed already: stopping sends what is queued and waits for its acks."""
+    writer = a_near_cache(RedisProductCache(redis, prefix=redis_prefix, ttl_seconds=60), redis,
+                          redis_prefix)
+    reader = a_near_cache(RedisProductCache(redis, prefix=redis_prefix, ttl_seconds=60), redis,
+                          redis_prefix)
+    view = replace(a_view(), id=uuid.uuid4())
+    for cache in (writer, reader):
+        await cache.start()
+        await asyncio.wait_for(cache.subscribed(), 5)
+    try:
+        await reader.put(view)
+        writing = asyncio.create_task(writer.invalidate(view.id, stock_version=2))
+        await asyncio.sleep(0)  # queued; the broadcasting task has not sent it yet
+
+        await writer.stop()
+
+        await asyncio.wait_for(writing, 1)
+        assert await reader.get(view.id) is None
+    finally:
+        await reader.stop()
+    assert not [r for r in caplog.records if "acknowledg" in r.getMessage()]

@@ -20,6 +20,10 @@ script call and one message (on a flash sale, many orders change the same few
 products at once). Each write still returns only once its own change has
 been acknowledged by every receiver.
 
+A message names its changes as `<id>:<pv>:<sv>[,...]:<token>`; a process from
+before batching ignores (and logs) the messages naming several, so during such a
+rolling upgrade a write may wait `_ACK_TIMEOUT_SECONDS` for its acknowledgements.
+
 A process receives its own broadcasts too and counts itself among the
 receivers; it acknowledges those to itself without a Redis round trip, and
 without applying them again (it applied them before queueing them).
@@ -86,7 +90,13 @@ class _Broadcast:
         """Queue one change (merged with one of the same product) and return its waiter."""
         pv, sv = self.changes.get(subject, (0, 0))
         self.changes[subject] = (max(pv, product_version), max(sv, stock_version))
+        return self.settled()
+
+    def settled(self) -> asyncio.Future[None]:
+        """A future done once every receiver acknowledged, or the sender gave up."""
         waiter = asyncio.get_running_loop().create_future()
+        if self.finished:
+            waiter.set_result(None)
         self._waiters.append(waiter)
         return waiter
 
@@ -212,7 +222,12 @@ class NearProductCache:
             await self._broadcast_queued.wait()
             self._broadcast_queued.clear()
             while self._queued:
-                await self._send(self._queued.pop(0))
+                broadcast = self._queued.pop(0)
+                try:
+                    await self._send(broadcast)
+                except asyncio.CancelledError:  # stopping: `stop` sends it
+                    self._queued.insert(0, broadcast)
+                    raise
 
     async def _send(self, broadcast: _Broadcast) -> None:
         """Invalidate the shared entries and publish, in one script; expect the acks.
@@ -227,6 +242,9 @@ class NearProductCache:
         try:
             receivers = await self._shared.invalidate_and_publish(
                 broadcast.products(), self._channel, broadcast.message())
+        except asyncio.CancelledError:
+            self._waiting.pop(broadcast.token, None)
+            raise
         except Exception as error:  # the broadcasting task must outlive any failure
             log.error("near-cache invalidation failed for %s (shared cache or broadcast)",
                       broadcast.describe(), exc_info=error)
@@ -264,6 +282,9 @@ class NearProductCache:
             self._broadcaster = None
             while self._queued:  # changes already committed: still tell the other processes
                 await self._send(self._queued.pop(0))
+            sent = [broadcast.settled() for broadcast in self._waiting.values()]
+            if sent:  # their acknowledgements arrive through the listener, stopped below
+                await asyncio.wait(sent, timeout=_ACK_TIMEOUT_SECONDS)
         if self._ack_sender is not None:
             self._ack_sender.cancel()
             with contextlib.suppress(asyncio.CancelledError):
