@@ -92,5 +92,5 @@ function done(summary, latency, requests)
   end
   io.write("ORDERS {\"counts\":" .. json_object(all_counts) .. ",\"units\":"
     .. json_object(all_units) .. ",\"p90_us\":" .. latency:percentile(90)
-    .. ",\"max_us\":" .. latency.max .. "}\n")
+    .. ",\"max_us\":" .. latency.max .. ",\"mean_us\":" .. latency.mean .. "}\n")
 end
