@@ -67,9 +67,10 @@ def _parse_change(change: str) -> tuple[uuid.UUID | None, int, int]:
 class _Broadcast:
     """One invalidation message: the changes queued together, and who waits for them.
 
-    Counts acknowledgements until every receiver has answered, then releases
-    each waiting writer (each has its own future, so one giving up leaves the
-    others waiting).
+    Counts acknowledgements; `finish` releases each waiting writer (each has
+    its own future, so one giving up leaves the others waiting), which the
+    cache's `_release` calls once every receiver answered, on a timeout or on
+    a failed send.
     """
 
     def __init__(self) -> None:
@@ -115,14 +116,20 @@ class _Broadcast:
             return "the list pages" if subject == _LISTINGS else subject
         return f"{len(self.changes)} changes"
 
-    def expect(self, receivers: int, give_up: asyncio.TimerHandle | None = None) -> None:
+    def expect(self, receivers: int, give_up: asyncio.TimerHandle | None = None) -> bool:
+        """How many received it; True once every one of them has acknowledged."""
         self._expected = receivers
         self._give_up = give_up
-        self._settle()
+        return self.acknowledged
 
-    def ack(self) -> None:
+    def ack(self) -> bool:
+        """One receiver applied it; True once every one of them has."""
         self._acks += 1
-        self._settle()
+        return self.acknowledged
+
+    @property
+    def acknowledged(self) -> bool:
+        return self._expected is not None and self._acks >= self._expected
 
     def finish(self) -> None:
         """Release every writer waiting for this broadcast, acknowledged or not."""
@@ -132,10 +139,6 @@ class _Broadcast:
         for waiter in self._waiters:
             if not waiter.done():
                 waiter.set_result(None)
-
-    def _settle(self) -> None:
-        if self._expected is not None and self._acks >= self._expected and not self.finished:
-            self.finish()
 
 
 class NearProductCache:
@@ -252,9 +255,8 @@ class NearProductCache:
             return
         give_up = asyncio.get_running_loop().call_later(
             _ACK_TIMEOUT_SECONDS, self._give_up_on, broadcast)
-        broadcast.expect(receivers, give_up)
-        if broadcast.finished:
-            self._waiting.pop(broadcast.token, None)
+        if broadcast.expect(receivers, give_up):  # every receiver answered during the send
+            self._release(broadcast)
 
     def _give_up_on(self, broadcast: _Broadcast) -> None:
         log.error("not every process acknowledged the invalidation of %s in %.1f s",
@@ -262,6 +264,7 @@ class NearProductCache:
         self._release(broadcast)
 
     def _release(self, broadcast: _Broadcast) -> None:
+        """The one way a sent broadcast ends: acknowledged, given up on, or failed."""
         self._waiting.pop(broadcast.token, None)
         broadcast.finish()
 
@@ -365,10 +368,8 @@ class NearProductCache:
     def _acknowledged(self, tokens: str) -> None:
         for token in tokens.split(" "):
             broadcast = self._waiting.get(token)
-            if broadcast is not None:
-                broadcast.ack()
-                if broadcast.finished:
-                    del self._waiting[token]
+            if broadcast is not None and broadcast.ack():
+                self._release(broadcast)
 
     def _clear_listings(self) -> None:
         if self._listings is not None:
