@@ -18,7 +18,6 @@ concurrent request to PostgreSQL together.
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
 from collections import OrderedDict
@@ -33,6 +32,7 @@ from shop.application.catalog.views import (
     ProductFilter,
     ProductView,
 )
+from shop.infrastructure.shared_reads import SharedReads
 
 R = TypeVar("R")
 
@@ -81,7 +81,7 @@ class ListingCachedReadModel:
     def __init__(self, inner: CatalogReadModel, listings: NearListings) -> None:
         self._inner = inner
         self._listings = listings
-        self._loading: dict[tuple[Hashable, int], asyncio.Task[object]] = {}
+        self._reads: SharedReads[object] = SharedReads("listing-read")
 
     async def product(self, product_id: uuid.UUID) -> ProductView | None:
         return await self._inner.product(product_id)
@@ -106,29 +106,17 @@ class ListingCachedReadModel:
 
         A read belongs to the generation it started in: a reader arriving after
         a clear (a write it may have seen answered) starts a read of its own
-        instead of joining one that may predate the write. The read runs as
-        its own task, so a reader that gives up (a client gone) cancels only its
-        own wait, not the others'. Each key always holds what its `load` returns.
+        instead of joining one that may predate the write. Each key always
+        holds what its `load` returns.
         """
         if not self._listings.active:
             return await load()
         found = self._listings.get(key)
         if found is not None:
             return cast(R, found)
-        flight = (key, self._listings.generation)
-        loading = self._loading.get(flight)
-        if loading is None:
-            loading = asyncio.create_task(self._load(key, flight[1], load), name="listing-read")
-            self._loading[flight] = loading
-            loading.add_done_callback(self._landed(flight))
-        return cast(R, await asyncio.shield(loading))
-
-    def _landed(self, flight: tuple[Hashable, int]) -> Callable[[asyncio.Task[object]], None]:
-        def landed(loading: asyncio.Task[object]) -> None:
-            self._loading.pop(flight, None)
-            if not loading.cancelled():
-                loading.exception()  # seen: its readers got it, or had all given up
-        return landed
+        generation = self._listings.generation
+        return cast(R, await self._reads.read(
+            (key, generation), lambda: self._load(key, generation, load)))
 
     async def _load(self, key: Hashable, generation: int,
                     load: Callable[[], Awaitable[R]]) -> object:
