@@ -80,3 +80,20 @@ async def test_with_no_cache_every_check_after_a_read_lands_reads_again() -> Non
     assert await status.is_active(CUSTOMER) is True
     assert await status.is_active(CUSTOMER) is True
     assert status.reads == 2
+
+
+def test_a_read_left_unfinished_by_a_closed_event_loop_is_not_joined_on_the_next() -> None:
+    status = GatedAccountStatus()
+    first_loop = asyncio.new_event_loop()
+    abandoned = first_loop.create_task(status.is_active(CUSTOMER))
+    first_loop.run_until_complete(settled())
+    first_loop.close()  # closed with the read still waiting at the gate
+
+    async def check_again() -> bool:
+        status.gate = asyncio.Event()
+        status.gate.set()
+        return await status.is_active(CUSTOMER)
+
+    assert asyncio.run(check_again()) is True
+    assert status.reads == 2
+    assert not abandoned.done()

@@ -34,7 +34,8 @@ class SharedReads(Generic[V]):
 
     async def read(self, key: Hashable, read: Callable[[], Coroutine[Any, Any, V]]) -> V:
         reading = self._in_flight.get(key)
-        if reading is None:
+        if reading is None or reading.get_loop() is not asyncio.get_running_loop():
+            # (A read of another loop, one closed with the read unfinished, is never joined.)
             reading = asyncio.create_task(read(), name=self._name)
             self._in_flight[key] = reading
             reading.add_done_callback(self._landed(key))
