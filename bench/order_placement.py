@@ -31,7 +31,14 @@ per order. It prints:
 Usage (from the repository root):
 
     .venv/bin/python bench/order_placement.py [--scenario hot|flat] [--duration 20]
-        [--stock 100000] [--servers 1] [--workers 1] [--json]
+        [--stock 100000] [--servers 1] [--workers 1 | --compare-workers] [--json]
+
+`--compare-workers` runs everything twice, with one worker and then with two
+(each in a deployment of its own, with its own pgbench), prints both reports
+and then target 5: two workers' orders/s over one's, against 1.5x, next to the
+bound one worker's CPU per answer sets and each party's CPU per answer in both
+runs (PostgreSQL's runs the same statements either way: when it rises too, the
+machine, not the shop, is doing less per CPU second).
 
 Exit status 3 when a check fails or a server answered 500. Everything it
 creates (databases `shop_bench_<hex>` and `shop_bench_<hex>_pgbench`, Redis
@@ -552,6 +559,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--servers", type=int, default=1,
                    help="`shop serve` processes sharing the database (default 1)")
     p.add_argument("--workers", type=int, default=1, help="shop serve --workers (default 1)")
+    p.add_argument("--compare-workers", action="store_true",
+                   help="run the benchmark with one worker, then with two, and print how the"
+                   " orders/s scaled (target 5) and each party's CPU per answer in both"
+                   " (--workers is then ignored)")
     p.add_argument("--pgbench-seconds", type=int, default=10,
                    help="length of the pgbench reference run (default 10)")
     p.add_argument("--seed", type=int, default=1)
@@ -613,9 +624,8 @@ def run(args: argparse.Namespace, wrk: str, bench: Deployment) -> dict[str, Any]
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    wrk = ensure_wrk()
+def measure(args: argparse.Namespace, wrk: str) -> dict[str, Any]:
+    """One whole run in a deployment of its own: set-up, pgbench, load, checks, report."""
     machine_before = machine()
     with deployment(args, servers=args.servers, workers=args.workers, name="bench-orders") \
             as bench:
@@ -637,14 +647,79 @@ def main(argv: list[str] | None = None) -> int:
         report["server_error_kinds"] = error_kinds(bench.servers) if server_errors else {}
         for product in report["products"]:
             product.pop("description", None)
+        report["failed"] = bool(server_errors or not report["oversell"]["ok"]
+                                or not report["stream"]["ok"])
+        bench.keep_logs = report["failed"]
+    return report
+
+
+def workers_scaling(one: dict[str, Any], two: dict[str, Any]) -> dict[str, Any]:
+    """Target 5 for orders: two workers against one, and what each party paid per answer.
+
+    The change of PostgreSQL's CPU per answer tells the machine from the code:
+    it runs the same statements whatever the workers, so when it too spends
+    more per answer with two workers, the saturated cores are doing less per
+    CPU second, not the shop doing more per order (bench/README.md).
+    """
+    placed_one = max(one["summary"]["orders_per_sec"], 0.1)
+    scaling = two["summary"]["orders_per_sec"] / placed_one
+    per_answer_one = one["ceiling"]["cpu_ms_per_answer"]
+    per_answer_two = two["ceiling"]["cpu_ms_per_answer"]
+    return {
+        "orders_per_sec": {"one_worker": one["summary"]["orders_per_sec"],
+                           "two_workers": two["summary"]["orders_per_sec"]},
+        "scaling": round(scaling, 2),
+        "target": WORKERS_SCALING,
+        "met": scaling >= WORKERS_SCALING,
+        "bound_at_one_workers_cost": one["ceiling"]["ceiling_over_this_run"],
+        "cpu_ms_per_answer": {
+            party: {"one_worker": per_answer_one[party], "two_workers": per_answer_two[party],
+                    "change": round(per_answer_two[party] / per_answer_one[party] - 1, 2)
+                    if per_answer_one[party] else None}
+            for party in per_answer_one if party in per_answer_two},
+    }
+
+
+def print_scaling(scaling: dict[str, Any]) -> None:
+    placed = scaling["orders_per_sec"]
+    print()
+    print("--workers 1 against --workers 2 (target 5), each in a deployment of its own,"
+          " one after the other:")
+    print(f"  orders/s: one worker {placed['one_worker']}, two workers {placed['two_workers']}:"
+          f" {scaling['scaling']}x; at one worker's CPU per answer the cores allow at most"
+          f" {scaling['bound_at_one_workers_cost']}x")
+    changes = ", ".join(
+        f"{party} {cost['one_worker']} -> {cost['two_workers']}"
+        + (f" ({cost['change']:+.0%})" if cost["change"] is not None else "")
+        for party, cost in scaling["cpu_ms_per_answer"].items())
+    print(f"  CPU ms per answer, one worker -> two: {changes}")
+    print(f"target {'orders/s, two workers / one':<36} {scaling['scaling']!s:>8}"
+          f" (target >= {scaling['target']})  {'MET' if scaling['met'] else 'NOT MET'}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    wrk = ensure_wrk()
+    if not args.compare_workers:
+        report = measure(args, wrk)
         if args.json:
             print(json.dumps(report, indent=2, default=str))
         else:
             print_report(report)
-        if server_errors or not report["oversell"]["ok"] or not report["stream"]["ok"]:
-            bench.keep_logs = True
-            return 3
-        return 0
+        return 3 if report["failed"] else 0
+    reports = []
+    for workers in (1, 2):
+        log(f"--compare-workers: the run with {workers} worker(s)")
+        reports.append(measure(argparse.Namespace(**{**vars(args), "workers": workers}), wrk))
+        if not args.json:
+            print_report(reports[-1])
+    scaling = workers_scaling(*reports)
+    if args.json:
+        print(json.dumps({"one_worker": reports[0], "two_workers": reports[1],
+                          "scaling": scaling}, indent=2, default=str))
+    else:
+        print_scaling(scaling)
+    return 3 if any(report["failed"] for report in reports) else 0
 
 
 if __name__ == "__main__":
