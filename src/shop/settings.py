@@ -14,6 +14,11 @@ from typing import Any
 
 ENV_PREFIX = "SHOP_"
 
+DEFAULT_DATABASE_CONNECTIONS = 10
+"""The connections a shop keeps to its database when `database_pool_size` is unset: a
+few per database core, wherever the workers are (see `database_pool_size_per_worker`)."""
+MIN_CONNECTIONS_PER_WORKER = 2
+
 
 def _default_data_dir() -> Path:
     return Path("var")
@@ -31,12 +36,14 @@ class Settings:
     data_dir: Path = field(default_factory=_default_data_dir)
     database_url: str | None = None
     """SQLAlchemy URL; unset: `sqlite+aiosqlite:///<data_dir>/shop.db`."""
-    database_pool_size: int = 10
+    database_pool_size: int | None = None
     """Connections one worker process keeps open at most (PostgreSQL, SQL Server); a
-    request that finds them all busy waits its turn (up to 30 s, then a 503). More
-    connections than the database can run at once only queue inside it, on its row
-    locks and its CPU: with two workers on a 2-core machine, 20 each doubled a
-    flash sale's p99 against 10 (bench/README.md)."""
+    request that finds them all busy waits its turn (up to 30 s, then a 503). Unset:
+    `DEFAULT_DATABASE_CONNECTIONS` for one process, which `shop serve --workers N`
+    shares among its workers (`database_pool_size_per_worker`). More connections than
+    the database can run at once only queue inside it, on its row locks and its CPU:
+    with two workers on a 2-core machine, 20 each doubled a flash sale's p99 against
+    10, and 5 each placed more orders than 10 each (bench/README.md)."""
     database_echo: bool = False
     migrate_on_start: bool | None = None
     """Run migrations when the app starts; unset: only for SQLite (the embedded default)."""
@@ -150,6 +157,18 @@ class Settings:
     @property
     def cors_origin_list(self) -> list[str]:
         return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
+
+    def database_pool_size_per_worker(self, workers: int = 1) -> int:
+        """The pool of each of `workers` processes: the setting, or a share of the default.
+
+        What the database can run at once does not grow with the shop's workers, so
+        by default they share `DEFAULT_DATABASE_CONNECTIONS` instead of each opening
+        that many (at least `MIN_CONNECTIONS_PER_WORKER` each). A size that is set
+        is each worker's own, whatever their number.
+        """
+        if self.database_pool_size is not None:
+            return self.database_pool_size
+        return max(MIN_CONNECTIONS_PER_WORKER, DEFAULT_DATABASE_CONNECTIONS // workers)
 
     @property
     def effective_database_url(self) -> str:

@@ -138,6 +138,8 @@ def serve(settings: Settings, *, host: str, port: int, workers: int) -> int:
     The workers are spawned, not forked, and find the metrics directory in their
     environment: prometheus_client picks its multiprocess value store when it is
     first imported, which must happen in each worker after that variable is set.
+    Their database pool size comes the same way, so that by default they share one
+    pool's worth of connections instead of each opening that many.
     """
     from granian.constants import Interfaces
     from granian.server import Server
@@ -149,11 +151,17 @@ def serve(settings: Settings, *, host: str, port: int, workers: int) -> int:
     metrics_dir = _prepare_metrics_dir(settings.metrics_dir)
     os.environ[MULTIPROCESS_DIR_VARIABLE] = str(metrics_dir)
     os.environ[f"{ENV_PREFIX}METRICS_DIR"] = str(metrics_dir)
+    # Each worker reads its share of the default pool, not the whole default.
+    pool_size = settings.database_pool_size_per_worker(workers)
+    os.environ[f"{ENV_PREFIX}DATABASE_POOL_SIZE"] = str(pool_size)
     multiprocessing.set_start_method("spawn", force=True)
     if settings.should_migrate_on_start:
         run_command(_migrate(settings, quiet=True))
+    database = settings.effective_database_url.split("://")[0]
+    if not settings.is_embedded_database:
+        database += f", {pool_size} connections per worker"
     print(f"shop: serving on http://{host}:{port} "
-          f"(database: {settings.effective_database_url.split('://')[0]}, "
+          f"(database: {database}, "
           f"redis: {'on' if settings.redis_url else 'off'}); docs at /schema/swagger",
           file=sys.stderr)
     Server(

@@ -58,7 +58,7 @@ def build_engine(settings: Settings) -> AsyncEngine:
         # Checkouts are served in arrival order (`fair_pool.py`).
         options.update(
             poolclass=FairAsyncQueuePool,
-            pool_size=settings.database_pool_size,
+            pool_size=settings.database_pool_size_per_worker(),
             max_overflow=0,
             pool_recycle=1800,
         )
