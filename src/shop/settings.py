@@ -154,6 +154,12 @@ class Settings:
     """Tracing: `none` (off, the default), `otlp` (to `OTEL_EXPORTER_OTLP_ENDPOINT`, OTLP
     over HTTP) or `console` (spans printed on stdout, for local debugging)."""
 
+    def __post_init__(self) -> None:
+        if self.database_pool_size is not None and self.database_pool_size < 1:
+            # SQLAlchemy reads a pool size of 0 as "no limit": never what was meant.
+            raise ValueError(f"{ENV_PREFIX}DATABASE_POOL_SIZE must be at least 1, not "
+                             f"{self.database_pool_size}")
+
     @property
     def cors_origin_list(self) -> list[str]:
         return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
@@ -217,9 +223,17 @@ def _parse(name: str, type_text: str, raw: str) -> Any:
             return False
         raise ValueError(f"{ENV_PREFIX}{name.upper()} must be true or false, not {raw!r}")
     if type_text.startswith("int"):
-        return int(raw)
+        return _number(int, "an integer", name, raw)
     if type_text.startswith("float"):
-        return float(raw)
+        return _number(float, "a number", name, raw)
     if type_text.startswith("Path"):
         return Path(raw)
     return raw
+
+
+def _number(kind: type[int] | type[float], described: str, name: str, raw: str) -> int | float:
+    """`kind(raw)`, or a ValueError that names the variable (the CLI prints it as is)."""
+    try:
+        return kind(raw)
+    except ValueError:
+        raise ValueError(f"{ENV_PREFIX}{name.upper()} must be {described}, not {raw!r}") from None

@@ -40,3 +40,17 @@ async def test_the_engine_pool_holds_the_size_the_settings_give() -> None:
     finally:
         await shared.dispose()
         await set_size.dispose()
+
+
+@pytest.mark.parametrize("size", [0, -3])
+def test_a_pool_size_below_one_is_refused(size: int) -> None:
+    # SQLAlchemy would read 0 as "no limit at all".
+    with pytest.raises(ValueError, match=f"SHOP_DATABASE_POOL_SIZE must be at least 1, not {size}"):
+        Settings(database_pool_size=size)
+
+
+def test_a_malformed_number_names_its_variable() -> None:
+    with pytest.raises(ValueError, match="SHOP_DATABASE_POOL_SIZE must be an integer, not 'ten'"):
+        Settings.from_env({"SHOP_DATABASE_POOL_SIZE": "ten"})
+    with pytest.raises(ValueError, match="SHOP_NEAR_CACHE_SECONDS must be a number, not 'soon'"):
+        Settings.from_env({"SHOP_NEAR_CACHE_SECONDS": "soon"})

@@ -89,7 +89,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = Settings.from_env()  # each command's runtime configures logging from it
+    try:
+        settings = Settings.from_env()  # each command's runtime configures logging from it
+    except ValueError as malformed:  # a setting's value, named in the message
+        print(f"shop: {malformed}", file=sys.stderr)
+        return 2
     if args.command == "serve":
         return serve(settings, host=args.host, port=args.port, workers=args.workers)
     if args.command == "worker":
