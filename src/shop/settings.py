@@ -18,6 +18,8 @@ DEFAULT_DATABASE_CONNECTIONS = 10
 """The connections a shop keeps to its database when `database_pool_size` is unset: a
 few per database core, wherever the workers are (see `database_pool_size_per_worker`)."""
 MIN_CONNECTIONS_PER_WORKER = 2
+"""However many workers share the default: one connection would make every request of
+a worker wait behind its outbox relay's pass."""
 
 
 def _default_data_dir() -> Path:
