@@ -14,7 +14,11 @@ measured in the same run and interleaved round by round:
   trivial/bare >= 0.60, product/trivial >= 0.85, list/trivial >= 0.50,
   every filtered page >= 0.50 of the plain one (within 2x), and the list page
   on a second shop server of two workers (`list_2workers`, loaded in turn
-  with the others) >= 1.50x the one-worker shop's (target 5);
+  with the others) >= 1.50x the one-worker shop's (target 5); and
+  `/health/live` on a shop server with the access log on, as a new user runs
+  it (`trivial_logged`, one JSON line per request to its log file), against
+  the bare app (target 3 again: the other servers keep the log off so that a
+  run leaves no large log);
 - per endpoint, what each request costs elsewhere: CPU of the server, of wrk, of
   Redis and of PostgreSQL, Redis commands per request and PostgreSQL
   transactions per request, so a reader can see what limits the figures;
@@ -78,15 +82,18 @@ from harness import (
 
 ENDPOINTS: tuple[str, ...] = (
     "trivial", "bare", "product", "list", "list_category", "list_q", "list_price",
-    "list_2workers", "trivial_traced", "product_traced",
+    "list_2workers", "trivial_traced", "product_traced", "trivial_logged",
 )
 TRACED: dict[str, str] = {"trivial_traced": "trivial", "product_traced": "product"}
 """Endpoints served by the shop with tracing on, and their untraced twin."""
+LOGGED: dict[str, str] = {"trivial_logged": "trivial"}
+"""Endpoints served by a shop with the access log on (the default), and their twin."""
 TWO_WORKERS: dict[str, str] = {"list_2workers": "list"}
 """Endpoints served by a shop of two workers, and their twin on the one-worker shop."""
 TARGETS: tuple[tuple[str, str, float], ...] = (
     # (numerator, denominator, target of issue 11): req/s of one over the other, same run.
     ("trivial", "bare", 0.60),
+    ("trivial_logged", "bare", 0.60),
     ("product", "trivial", 0.85),
     ("list", "trivial", 0.50),
     ("list_category", "list", 0.50),
@@ -274,6 +281,20 @@ def start_traced_shop(bench: Deployment, collector: CollectorStub, workers: int,
     return traced
 
 
+def start_logged_shop(bench: Deployment, workers: int, ready_timeout: float) -> Server:
+    """A shop server with the access log on at INFO, as `shop serve` runs by default."""
+    env = {**bench.env, "SHOP_ACCESS_LOG": "true", "SHOP_LOG_LEVEL": "INFO"}
+    logged = start_shop(bench, "server-logged", env, workers, ready_timeout)
+    log(f"{logged.name} (access log on) ready on {logged.base}")
+    return logged
+
+
+def access_lines(server: Server) -> int:
+    """How many access-log lines the server wrote (the logged run must have written them)."""
+    with server.log_path.open("rb") as lines:
+        return sum(1 for line in lines if b'"logger":"shop.http.access"' in line)
+
+
 def start_two_worker_shop(bench: Deployment, ready_timeout: float) -> Server:
     """Target 5 for list pages, in the same run: the same shop with `--workers 2`.
 
@@ -443,7 +464,8 @@ def print_report(report: dict[str, Any]) -> None:
         "bare = a bare Litestar app with one JSON route on granian (bench/bare_litestar.py);"
         " *_traced = the same request on a shop server with tracing on (OTLP, batched);"
         " list_* = the list page filtered (ratios: the filtered page over the plain one);"
-        " list_2workers = the list page on a shop of two workers (target 5: over one worker).\n"
+        " list_2workers = the list page on a shop of two workers (target 5: over one worker);"
+        " trivial_logged = /health/live on a shop with the access log on, as by default.\n"
         "cpu% = share of one core during the run (srv = the loaded server's process group;"
         " redis/pg = every redis-server/postgres process on the machine);\n"
         "redis/req = Redis commands per request (every client of the shared Redis counts);"
@@ -503,13 +525,18 @@ def scenario(args: argparse.Namespace, wrk: str, bench: Deployment) -> dict[str,
     bare = start_bare_litestar(bench, args.ready_timeout)
     collector = CollectorStub()
     traced = start_traced_shop(bench, collector, args.workers, args.ready_timeout)
-    paths.update({endpoint: paths[twin] for endpoint, twin in (TRACED | TWO_WORKERS).items()})
+    paths.update({endpoint: paths[twin]
+                  for endpoint, twin in (TRACED | LOGGED | TWO_WORKERS).items()})
     servers = {endpoint: bare if endpoint == "bare" else traced if endpoint in TRACED else shop
                for endpoint in ENDPOINTS}
     if any(endpoint in TWO_WORKERS for endpoint in args.only):
         two = start_two_worker_shop(bench, args.ready_timeout)
         check_reads(two, product_id, {"list": paths["list"]})
         servers.update({endpoint: two for endpoint in TWO_WORKERS})
+    logged = None
+    if any(endpoint in LOGGED for endpoint in args.only):
+        logged = start_logged_shop(bench, args.workers, args.ready_timeout)
+        servers.update({endpoint: logged for endpoint in LOGGED})
 
     if args.warmup > 0:
         log(f"warm-up: {args.warmup} s per endpoint (not measured)")
@@ -534,6 +561,11 @@ def scenario(args: argparse.Namespace, wrk: str, bench: Deployment) -> dict[str,
     if collector.exports == 0:
         raise BenchError(f"the traced server exported no spans; log: {traced.log_path}")
     log(f"collector stub received {collector.exports} exports ({collector.bytes} bytes)")
+    if logged is not None:
+        written = access_lines(logged)
+        if written == 0:
+            raise BenchError(f"the logged server wrote no access lines; log: {logged.log_path}")
+        log(f"{logged.name} wrote {written} access-log lines")
 
     summary = summarise(runs)
     tracing = [{"name": f"{num}/{den}", "ratio": _rounded(ratio(summary, num, den)),

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from typing import Any
 
 import pytest
 
+from shop.infrastructure.observability.log_output import LOG_OUTPUT
 from shop.interfaces.http.app import create_app
 from shop.settings import Settings
 from tests.e2e.helpers import serving
@@ -34,6 +36,7 @@ async def test_an_authenticated_request_is_logged_with_its_principal_and_route_t
         await client.get(f"/api/v1/orders/{order_id}", headers={**bearer(token),
                                                                 "X-Request-ID": "who-1"})
         await client.get("/health/live", headers={"X-Request-ID": "who-2"})
+        LOG_OUTPUT.flush()  # access lines go out in batches
         output = capsys.readouterr().out
 
     lines = json_lines(output)
@@ -55,6 +58,24 @@ async def test_shop_access_log_false_turns_the_request_lines_off(
     quiet = logged(sqlite_settings).with_overrides(access_log=False)
     async with serving(create_app(runtime=cheap_runtime(quiet))) as client:
         await client.get("/health/live", headers={"X-Request-ID": "quiet-1"})
+        LOG_OUTPUT.flush()
         output = capsys.readouterr().out
 
     assert [line for line in json_lines(output) if line.get("request_id") == "quiet-1"] == []
+
+
+async def test_the_last_requests_lines_are_written_when_the_app_stops(
+    sqlite_settings: Settings, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Access lines wait for their batch; nothing else here writes a line that would flush it."""
+    monkeypatch.setattr(logging.getLogger("httpx"), "disabled", True)
+    async with serving(create_app(runtime=cheap_runtime(logged(sqlite_settings)))) as client:
+        capsys.readouterr()
+        await client.get("/health/live", headers={"X-Request-ID": "last-1"})
+        held = capsys.readouterr().out
+    output = capsys.readouterr().out
+
+    assert [line for line in json_lines(held) if line.get("request_id") == "last-1"] == []
+    (last,) = [line for line in json_lines(output) if line.get("request_id") == "last-1"]
+    assert last["status"] == 200

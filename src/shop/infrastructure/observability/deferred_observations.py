@@ -21,7 +21,6 @@ any event loop (it writes at once when there is no running loop).
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from bisect import bisect_left
 from collections.abc import Sequence
@@ -29,6 +28,8 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from prometheus_client import Histogram
+
+from shop.infrastructure.observability.flush_timer import FlushTimer
 
 FLUSH_SECONDS: Final = 0.1
 """How long another worker's observations may wait before a scrape sees them."""
@@ -56,8 +57,7 @@ class DeferredObservations:
     def __init__(self) -> None:
         self._counted: dict[Histogram, _Counted] = {}
         self._lock = threading.Lock()
-        self._scheduled: asyncio.TimerHandle | None = None
-        self._scheduled_on: asyncio.AbstractEventLoop | None = None
+        self._timer = FlushTimer(self.flush, FLUSH_SECONDS)
 
     def observe(self, child: Histogram, seconds: float) -> None:
         """What `child.observe(seconds)` does, written at the next flush."""
@@ -66,31 +66,15 @@ class DeferredObservations:
             if counted is None:
                 counted = self._counted[child] = _Counted(child._upper_bounds)
             counted.add(seconds)
-        self._schedule()
+        self._timer.arm()
 
     def flush(self) -> None:
         """Write everything observed since the last write."""
+        self._timer.disarm()  # first: an observation made meanwhile arms it again
         with self._lock:
             counted, self._counted = self._counted, {}
-            if self._scheduled is not None:
-                self._scheduled.cancel()
-            self._scheduled = self._scheduled_on = None
         for child, observations in counted.items():
             _write(child, observations)
-
-    def _schedule(self) -> None:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # no loop (a thread, a script): nothing to wait for
-            self.flush()
-            return
-        if self._scheduled_on is loop:
-            return
-        with self._lock:
-            if self._scheduled is not None:  # set on a loop that may be gone: this one writes
-                self._scheduled.cancel()
-            self._scheduled_on = loop
-            self._scheduled = loop.call_later(FLUSH_SECONDS, self.flush)
 
 
 def _write(child: Histogram, observations: _Counted) -> None:

@@ -9,18 +9,22 @@ one format. The request id (`bind_request_id`) and any context bound with
 from __future__ import annotations
 
 import logging
-import sys
+import time
 from contextvars import ContextVar, Token
-from typing import Any
+from typing import Any, Final
 
 import msgspec
 import structlog
 from structlog.typing import EventDict, Processor
 
+from shop.infrastructure.observability.log_output import LOG_OUTPUT
 from shop.infrastructure.observability.tracing import add_trace_ids
 from shop.settings import Settings
 
 _HANDLER_NAME = "shop-structlog"
+ACCESS_LOGGER: Final = "shop.http.access"
+HELD_LOGGERS: Final = frozenset({ACCESS_LOGGER})
+"""Loggers that write a line per request: their lines go out in batches."""
 
 _REQUEST_ID: ContextVar[str | None] = ContextVar("shop_request_id", default=None)
 
@@ -84,29 +88,49 @@ def _shared_processors() -> list[Processor]:
         add_request_id,
         structlog.processors.add_log_level,
         structlog.stdlib.add_logger_name,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        add_timestamp,
     ]
 
 
+_second_and_prefix: tuple[int, str] = (-1, "")
+"""The last whole second stamped and its `YYYY-MM-DDTHH:MM:SS` text, swapped as one value."""
+
+
+def add_timestamp(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
+    """`timestamp`: ISO 8601 in UTC to the microsecond, `2026-12-07T18:11:28.386654Z`.
+
+    What structlog's `TimeStamper(fmt="iso", utc=True)` writes (but that it always
+    shows the six digits), for about a quarter of its cost (0.76 against 2.8 us):
+    the date and time of day are formatted once a second, not once a line. With
+    the access log on, that stamper was a third of every request's log line
+    (bench/README.md, 2026-12-07 18:20).
+    """
+    global _second_and_prefix
+    second, microsecond = divmod(round(time.time() * 1_000_000), 1_000_000)
+    stamped, prefix = _second_and_prefix
+    if second != stamped:
+        prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        _second_and_prefix = (second, prefix)
+    event_dict["timestamp"] = f"{prefix}.{microsecond:06d}Z"
+    return event_dict
+
+
 class _StdoutLogger:
-    """Writes each rendered line to the *current* `sys.stdout`, flushed, in one write.
+    """Writes each rendered line to the *current* `sys.stdout`, through `LOG_OUTPUT`.
 
     structlog's PrintLogger binds the stream when the logger is created, so a
     cached logger keeps writing to a stream that was swapped out (pytest's
     capture, a server redirecting stdout). `name` lets `add_logger_name` set
-    `logger` on structlog lines just as on stdlib ones.
+    `logger` on structlog lines just as on stdlib ones. The access log's lines
+    are held and written in batches (`log_output.py`); every other line at once.
     """
 
     def __init__(self, name: str) -> None:
         self.name = name
-
-    def msg(self, message: str) -> None:
-        stream = sys.stdout
-        stream.write(message + "\n")
-        stream.flush()
-
-    log = debug = info = warn = warning = msg
-    fatal = failure = err = error = critical = exception = msg
+        self.msg = LOG_OUTPUT.hold if name in HELD_LOGGERS else LOG_OUTPUT.write
+        self.log = self.debug = self.info = self.warn = self.warning = self.msg
+        self.fatal = self.failure = self.err = self.error = self.critical = self.msg
+        self.exception = self.msg
 
 
 def _stdout_logger(*args: Any) -> _StdoutLogger:
@@ -152,7 +176,7 @@ def _route_stdlib_logging(level: int, shared: list[Processor], rendering: list[P
             *rendering,
         ],
     )
-    handler = logging.StreamHandler(sys.stdout)
+    handler = _LogOutputHandler()
     handler.set_name(_HANDLER_NAME)
     handler.setFormatter(formatter)
     root = logging.getLogger()
@@ -161,3 +185,12 @@ def _route_stdlib_logging(level: int, shared: list[Processor], rendering: list[P
     root.addHandler(handler)
     root.setLevel(level)
 
+
+class _LogOutputHandler(logging.Handler):
+    """Standard-library records into the same output as structlog's, so the two keep order."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            LOG_OUTPUT.write(self.format(record))
+        except Exception:  # what StreamHandler does: report, never raise into the caller
+            self.handleError(record)

@@ -17,6 +17,7 @@ from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
 from shop.bootstrap import ShopRuntime, build_runtime
+from shop.infrastructure.observability.log_output import LOG_OUTPUT
 from shop.infrastructure.observability.request_metrics import RequestMetrics
 from shop.infrastructure.observability.tracing import traced_asgi
 from shop.interfaces.http.auth import provide_principal
@@ -137,6 +138,7 @@ async def _running(app: Litestar) -> AsyncIterator[None]:
         request_metrics: RequestMetrics = app.state.request_metrics
         request_metrics.flush()  # the last requests' durations, before the process goes
         await runtime.stop()
+        LOG_OUTPUT.flush()  # the last requests' access lines
 
 
 GC_GENERATION0_THRESHOLD = 50_000

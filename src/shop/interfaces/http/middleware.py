@@ -20,7 +20,11 @@ import structlog
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 
-from shop.infrastructure.observability.logging import bind_request_id, reset_request_id
+from shop.infrastructure.observability.logging import (
+    ACCESS_LOGGER,
+    bind_request_id,
+    reset_request_id,
+)
 from shop.infrastructure.observability.request_metrics import RequestMetrics
 from shop.infrastructure.observability.tracing import name_server_span
 from shop.interfaces.http.auth import principal_in
@@ -74,7 +78,7 @@ class RequestContextMiddleware:
         self._metrics = metrics
         self._access_log = access_log
         self._traced = traced
-        self._log = structlog.get_logger("shop.http.access").bind()  # bound once, not per request
+        self._log = structlog.get_logger(ACCESS_LOGGER).bind()  # bound once, not per request
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
