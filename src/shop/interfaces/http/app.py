@@ -40,7 +40,7 @@ from shop.interfaces.http.controllers import (
 )
 from shop.interfaces.http.controllers.dashboard import dashboard_assets_router, dashboard_page
 from shop.interfaces.http.dependencies import provide_listing
-from shop.interfaces.http.edge import WellFormedRequests
+from shop.interfaces.http.edge import well_formed_requests
 from shop.interfaces.http.middleware import RequestContextMiddleware
 from shop.interfaces.http.openapi import (
     document_every_failure,
@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None, *, runtime: ShopRuntime | None 
     request_metrics = RequestMetrics()
     app = Litestar(
         route_handlers=_route_handlers(settings),
-        middleware=[WellFormedRequests()],  # before every route's guards and body decoding
+        middleware=[well_formed_requests],  # before every route's guards and body decoding
         dependencies=_dependencies(runtime),
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[_running],
