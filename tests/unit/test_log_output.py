@@ -100,3 +100,28 @@ def test_timestamps_are_utc_iso_8601_to_the_microsecond(monkeypatch: pytest.Monk
 
     assert stamps == ["2026-12-07T18:11:28.386654Z", "2026-12-07T18:11:28.000001Z",
                       "2026-12-07T18:11:29.000000Z", "2026-12-07T18:11:29.500000Z"]
+
+
+def test_a_line_logged_while_lines_are_being_written_does_not_hang_the_output(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A stream that logs as it writes (a warning raised inside a write) re-enters the output."""
+    output = LogOutput()
+    written: list[str] = []
+
+    class LoggingStream:
+        def write(self, text: str) -> None:
+            written.append(text)
+            if len(written) == 1:
+                output.write("logged while writing")
+
+        def flush(self) -> None:
+            pass
+
+    monkeypatch.setattr("sys.stdout", LoggingStream())
+    worker = threading.Thread(target=output.write, args=("first",), daemon=True)
+    worker.start()
+    worker.join(timeout=5)
+
+    assert not worker.is_alive()
+    assert written == ["first\n", "logged while writing\n"]

@@ -30,7 +30,7 @@ class LogOutput:
 
     def __init__(self) -> None:
         self._held: list[str] = []
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a line logged while writing (a warning) must not hang
         self._timer = FlushTimer(self.flush, HOLD_SECONDS)
 
     def write(self, line: str) -> None:
@@ -57,10 +57,9 @@ class LogOutput:
     def _write_held(self) -> None:
         if not self._held:
             return
-        text = "\n".join(self._held) + "\n"
-        self._held.clear()
+        lines, self._held = self._held, []
         stream = sys.stdout
-        stream.write(text)
+        stream.write("\n".join(lines) + "\n")
         stream.flush()
 
 
