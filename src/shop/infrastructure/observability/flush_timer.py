@@ -10,11 +10,13 @@ from collections.abc import Callable
 class FlushTimer:
     """Calls `flush` `seconds` after `arm()`, on the event loop running then; at once without one.
 
-    Arming again before it fires does nothing, so a burst of changes makes one
-    write. Armed from another loop (the first may have ended: a closed loop's
-    timer never fires), the new loop takes over. Without a running loop (a
-    thread, a script) there is nothing to wait on, so `flush` runs at once.
-    `flush` calls `disarm()`, so the next change starts a new interval.
+    Arming again while the loop it was armed on runs does nothing, so a burst of
+    changes makes one write, and costs no question for the running loop (a
+    system call, getpid, on Python 3.11). Once that loop has stopped (a closed
+    loop's timer never fires), the loop running now takes over. Without a
+    running loop (a thread, a script) there is nothing to wait on, so `flush`
+    runs at once. `flush` calls `disarm()`, so the next change starts a new
+    interval.
     """
 
     def __init__(self, flush: Callable[[], None], seconds: float) -> None:
@@ -25,12 +27,13 @@ class FlushTimer:
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def arm(self) -> None:
+        armed_on = self._loop
+        if armed_on is not None and armed_on.is_running():
+            return
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             self._flush()
-            return
-        if self._loop is loop:
             return
         with self._lock:
             if self._handle is not None:

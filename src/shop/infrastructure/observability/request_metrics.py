@@ -22,8 +22,6 @@ One recorder serves one app, on one event loop.
 
 from __future__ import annotations
 
-import asyncio
-
 from prometheus_client import Gauge, Histogram
 
 from shop.infrastructure.observability.deferred_observations import (
@@ -31,6 +29,7 @@ from shop.infrastructure.observability.deferred_observations import (
     FLUSH_SECONDS,
     DeferredObservations,
 )
+from shop.infrastructure.observability.flush_timer import FlushTimer
 from shop.infrastructure.observability.metrics import (
     HTTP_REQUEST_DURATION,
     HTTP_REQUESTS_IN_FLIGHT,
@@ -52,18 +51,16 @@ class RequestMetrics:
         self._children: dict[LabelSet, Histogram] = {}
         self._in_flight = 0
         self._in_flight_written = 0
-        self._scheduled: asyncio.TimerHandle | None = None
+        self._timer = FlushTimer(self.flush, FLUSH_SECONDS)
 
     def started(self) -> None:
         self._in_flight += 1
-        if self._scheduled is None:
-            self._schedule()
+        self._timer.arm()
 
     def finished(self, method: str, route: str, status: int, seconds: float) -> None:
         self._in_flight -= 1
         self._observations.observe(self._child((method, route, status)), seconds)
-        if self._scheduled is None:
-            self._schedule()
+        self._timer.arm()
 
     def flush(self) -> None:
         """Write everything counted since the last write; call it on the recorder's loop.
@@ -71,22 +68,12 @@ class RequestMetrics:
         The deferred observations of the whole process go with it (the SQL
         statements' too), so a scrape sees them all.
         """
-        if self._scheduled is not None:
-            self._scheduled.cancel()
-            self._scheduled = None
+        self._timer.disarm()
         change = self._in_flight - self._in_flight_written
         if change:  # a change, not a set: other apps of this process share the gauge
             self._gauge.inc(change)
             self._in_flight_written = self._in_flight
         self._observations.flush()
-
-    def _schedule(self) -> None:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # no loop (a direct call): nothing to wait for
-            self.flush()
-            return
-        self._scheduled = loop.call_later(FLUSH_SECONDS, self.flush)
 
     def _child(self, key: LabelSet) -> Histogram:
         """The histogram child of a label set; `labels()` takes a lock, a dict lookup does not."""
