@@ -16,12 +16,11 @@ from collections.abc import Iterable
 from time import perf_counter
 from typing import Final
 
-import structlog
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 
 from shop.infrastructure.observability.logging import (
-    ACCESS_LOGGER,
+    ACCESS_LOG,
     bind_request_id,
     reset_request_id,
 )
@@ -70,7 +69,7 @@ def request_id_from(headers: Iterable[tuple[bytes, bytes]]) -> str:
 class RequestContextMiddleware:
     """Tags every HTTP response with its request id, measures it and logs it."""
 
-    __slots__ = ("_access_log", "_app", "_log", "_metrics", "_traced")
+    __slots__ = ("_access_log", "_app", "_metrics", "_traced")
 
     def __init__(self, app: ASGIApp, *, metrics: RequestMetrics, access_log: bool,
                  traced: bool = False) -> None:
@@ -78,7 +77,6 @@ class RequestContextMiddleware:
         self._metrics = metrics
         self._access_log = access_log
         self._traced = traced
-        self._log = structlog.get_logger(ACCESS_LOGGER).bind()  # bound once, not per request
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
@@ -116,9 +114,10 @@ class RequestContextMiddleware:
             self._metrics.finished(method, route, status, elapsed)
             if self._access_log:
                 principal = principal_in(state)
-                self._log.info(
-                    "request", request_id=request_id, method=method, route=route,
-                    path=path, status=status, duration_ms=round(elapsed * 1000, 3),
-                    principal_id=str(principal.customer_id) if principal else None,
-                )
+                ACCESS_LOG.write({
+                    "request_id": request_id, "method": method, "route": route, "path": path,
+                    "status": status, "duration_ms": round(elapsed * 1000, 3),
+                    "principal_id": str(principal.customer_id) if principal else None,
+                    "event": "request",
+                })
             reset_request_id(bound)
