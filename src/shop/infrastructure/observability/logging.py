@@ -230,7 +230,7 @@ class AccessLog:
     one skips only structlog's bound-logger layer (copying the bound context,
     merging the keywords, checking the level per call) and the exception and
     stack processors, which a request's line never needs. Written per request,
-    that layer was a third of the line's cost (bench/README.md, 2026-12-07 21:40).
+    that layer was about half of the line's cost (bench/README.md, 2026-12-07 21:05).
     """
 
     def __init__(self) -> None:
