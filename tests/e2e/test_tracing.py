@@ -203,3 +203,45 @@ def test_tracing_is_off_unless_an_exporter_is_chosen() -> None:
     assert build_tracer_provider(Settings(otel_exporter="console")) is not None
     with pytest.raises(ValueError, match="SHOP_OTEL_EXPORTER"):
         build_tracer_provider(Settings(otel_exporter="zipkin"))
+
+
+async def test_urls_excluded_by_otel_python_excluded_urls_leave_no_span_not_even_their_sql(
+    sqlite_settings: Settings, exporter: InMemorySpanExporter, provider: TracerProvider,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A load balancer polls `/health/ready` every few seconds; its `SELECT 1` must not
+    become a trace of its own once the probe's URL is excluded."""
+    monkeypatch.setenv("OTEL_PYTHON_EXCLUDED_URLS", "/health/,/metrics")
+    runtime = traced_runtime(with_accounts(sqlite_settings), provider)
+    async with serving_in_loop(runtime) as client:
+        exporter.clear()
+        ready = await client.get("/health/ready")
+        probe_spans = list(exporter.get_finished_spans())
+        listed = await client.get("/api/v1/products")
+    assert ready.status_code == 200 and ready.json()["checks"]["database"] == "ok"
+    # The embedded profile's relay and consumers poll the database meanwhile, in spans of
+    # their own; the probe's part would be its SERVER span and its `SELECT 1`.
+    from_probe = [span for span in probe_spans if span.kind is SpanKind.SERVER
+                  or any((span.attributes or {}).get(key) == "SELECT 1"
+                         for key in SQL_TEXT_ATTRIBUTES)]
+    assert from_probe == [], sorted(span.name for span in from_probe)
+    assert listed.status_code == 200
+    page = named(list(exporter.get_finished_spans()), "GET /api/v1/products")
+    assert page.kind is SpanKind.SERVER
+
+
+def test_the_sampler_named_by_otel_traces_sampler_decides_which_requests_are_recorded(
+    sqlite_settings: Settings, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Tracing every request is costly (bench/README.md); the standard variables sample."""
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER", "parentbased_traceidratio")
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER_ARG", "0.25")
+    provider = build_tracer_provider(sqlite_settings.with_overrides(otel_exporter="console"))
+    assert provider is not None
+    try:
+        description = provider.sampler.get_description()
+    finally:
+        provider.shutdown()
+    assert description == "ParentBased{root:TraceIdRatioBased{0.25},remoteParentSampled:" \
+        "AlwaysOnSampler,remoteParentNotSampled:AlwaysOffSampler,localParentSampled:" \
+        "AlwaysOnSampler,localParentNotSampled:AlwaysOffSampler}"

@@ -22,9 +22,10 @@ from typing import Any, Final
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware, get_host_port_url_tuple
 from opentelemetry.instrumentation.redis import RedisInstrumentor
 from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.metrics import NoOpMeterProvider
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
@@ -36,6 +37,7 @@ from opentelemetry.sdk.trace.export import (
 )
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from opentelemetry.util.http import ExcludeList, get_excluded_urls
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 from structlog.typing import EventDict
@@ -100,11 +102,38 @@ def trace_redis(client: Redis, provider: TracerProvider) -> None:
 def traced_asgi(app: Any, provider: TracerProvider) -> Any:
     """The official ASGI middleware around `app`: a SERVER span per request, continuing the
     caller's `traceparent`. Named by method only here; the request context names it by
-    route template once routing is done (a raw path would give every product its own name)."""
-    return OpenTelemetryMiddleware(
+    route template once routing is done (a raw path would give every product its own name).
+
+    URLs matched by `OTEL_PYTHON_ASGI_EXCLUDED_URLS` (or `OTEL_PYTHON_EXCLUDED_URLS`),
+    comma-separated regular expressions searched in the full URL as OpenTelemetry's
+    web instrumentations read them, are served untraced, with the SQL and Redis
+    spans they cause suppressed too: a load balancer's probes would otherwise
+    leave a trace, or orphan SQL spans, every few seconds.
+    """
+    traced = OpenTelemetryMiddleware(
         app, tracer_provider=provider, exclude_spans=["receive", "send"],
         default_span_details=lambda scope: (str(scope.get("method") or "WS"), {}),
     )
+    return UntracedUrls(traced, untraced=app, excluded=get_excluded_urls("ASGI"))
+
+
+class UntracedUrls:
+    """Serves excluded URLs around the tracing middleware, every span they cause suppressed."""
+
+    __slots__ = ("_excluded", "_traced", "_untraced")
+
+    def __init__(self, traced: Any, *, untraced: Any, excluded: ExcludeList) -> None:
+        self._traced = traced
+        self._untraced = untraced
+        self._excluded = excluded
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] in ("http", "websocket") and self._excluded.url_disabled(
+                get_host_port_url_tuple(scope)[2]):  # type: ignore[no-untyped-call]
+            with suppress_instrumentation():
+                await self._untraced(scope, receive, send)
+            return
+        await self._traced(scope, receive, send)
 
 
 def name_server_span(method: str, route: str) -> None:
