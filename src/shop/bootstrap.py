@@ -36,6 +36,7 @@ from shop.infrastructure.events.relay import OutboxRelay
 from shop.infrastructure.events.stream_consumers import StreamConsumerRuntime, ensure_groups
 from shop.infrastructure.observability.deferred_observations import DEFERRED
 from shop.infrastructure.observability.logging import configure_logging
+from shop.infrastructure.observability.tracing import untraced_background
 from shop.infrastructure.outages import is_outage
 from shop.interfaces.http.realtime.notifier import ChannelsRealtimeNotifier
 from shop.settings import Settings
@@ -93,7 +94,7 @@ class ShopRuntime:
             await self._once_available(self.migrate, "migrating the database")
         await self._ensure_consumer_groups()  # before the relay publishes anything
         for service in self._background:
-            await self._once_available(service.start, f"starting {type(service).__name__}")
+            await self._start_untraced(service)
         self._started = True
         await self._once_available(self.ensure_configured_admin, "ensuring the admin account")
         await self.settle_pending_orders()
@@ -126,7 +127,12 @@ class ShopRuntime:
         if self.consumers not in self._background:
             self._background.append(self.consumers)
             if self._started:
-                await self._once_available(self.consumers.start, "starting the consumers")
+                await self._start_untraced(self.consumers)
+
+    async def _start_untraced(self, service: BackgroundService) -> None:
+        """Start a background service; its tasks' polls leave no traces (`untraced_background`)."""
+        with untraced_background():
+            await self._once_available(service.start, f"starting {type(service).__name__}")
 
     async def _ensure_consumer_groups(self) -> None:
         """With Redis, any process's start creates the consumer groups, so the events

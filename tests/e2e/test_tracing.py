@@ -245,3 +245,32 @@ def test_the_sampler_named_by_otel_traces_sampler_decides_which_requests_are_rec
     assert description == "ParentBased{root:TraceIdRatioBased{0.25},remoteParentSampled:" \
         "AlwaysOnSampler,remoteParentNotSampled:AlwaysOffSampler,localParentSampled:" \
         "AlwaysOnSampler,localParentNotSampled:AlwaysOffSampler}"
+
+
+async def test_an_idle_shop_leaves_no_traces_however_often_its_background_loops_poll(
+    sqlite_settings: Settings, exporter: InMemorySpanExporter, provider: TracerProvider,
+) -> None:
+    """The relay, the consumers and the vector index poll the database every `poll` seconds;
+    those polls are no one's request, so they leave no trace. What an event's consumer
+    does is still traced, inside its CONSUMER span."""
+    settings = with_accounts(sqlite_settings).with_overrides(consumer_poll_seconds=0.05)
+    runtime = traced_runtime(settings, provider)
+    async with serving_in_loop(runtime) as client:
+        await runtime.relay.drain()
+        await runtime.consumers.drain()  # what the start-up wrote (the admin) is handled
+        exporter.clear()
+        await asyncio.sleep(0.5)  # ~10 polls of each consumer and of the relay
+        idle = list(exporter.get_finished_spans())
+
+        shop = ShopClient(client)
+        customer = await shop.customer()
+        product = await shop.product(stock=5)
+        exporter.clear()
+        await shop.paid_order(customer, (product, 1))
+        spans = await spans_until(exporter, "consume OrderPlaced")
+    assert idle == [], sorted(span.name for span in idle)
+    consumed = {span.context.span_id for span in spans
+                if span.kind is SpanKind.CONSUMER and span.context is not None}
+    handlers_sql = [span for span in spans if span.kind is SpanKind.CLIENT
+                    and span.parent is not None and span.parent.span_id in consumed]
+    assert handlers_sql, "the consumers' own statements are no longer traced"

@@ -213,4 +213,21 @@ def producer_spans(tracer: Tracer, events: Sequence[tuple[str, str | None]]) -> 
 
 
 def _parent(traceparent: str | None) -> otel_context.Context:
+    """A fresh context holding only that trace (the propagator starts from an empty one):
+    nothing of the caller's, such as a background loop's suppressed instrumentation,
+    carries into the event's handling."""
     return _propagator.extract({TRACEPARENT: traceparent} if traceparent else {})
+
+
+@contextmanager
+def untraced_background() -> Iterator[None]:
+    """Tasks started inside leave no SQL or Redis spans of their own.
+
+    The outbox relay, the consumers' reads, the near cache's listener and the
+    vector index's catch-up poll the database and Redis every second or so; each
+    poll would otherwise be a trace of its own, a flood of one-span traces in
+    the backend with nothing to follow. An event's handling still traces: its
+    CONSUMER span starts from a fresh context (`continued_span`).
+    """
+    with suppress_instrumentation():
+        yield
