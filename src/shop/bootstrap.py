@@ -36,7 +36,7 @@ from shop.infrastructure.events.relay import OutboxRelay
 from shop.infrastructure.events.stream_consumers import StreamConsumerRuntime, ensure_groups
 from shop.infrastructure.observability.deferred_observations import DEFERRED
 from shop.infrastructure.observability.logging import configure_logging
-from shop.infrastructure.observability.tracing import untraced_background
+from shop.infrastructure.observability.tracing import untraced
 from shop.infrastructure.outages import is_outage
 from shop.interfaces.http.realtime.notifier import ChannelsRealtimeNotifier
 from shop.settings import Settings
@@ -130,8 +130,8 @@ class ShopRuntime:
                 await self._start_untraced(self.consumers)
 
     async def _start_untraced(self, service: BackgroundService) -> None:
-        """Start a background service; its tasks' polls leave no traces (`untraced_background`)."""
-        with untraced_background():
+        """Start a background service; its tasks' polls leave no traces (`untraced`)."""
+        with untraced():
             await self._once_available(service.start, f"starting {type(service).__name__}")
 
     async def _ensure_consumer_groups(self) -> None:

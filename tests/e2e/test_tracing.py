@@ -79,6 +79,18 @@ async def spans_until(exporter: InMemorySpanExporter, name_prefix: str,
         await asyncio.sleep(0.02)
 
 
+async def quiet(exporter: InMemorySpanExporter, still_seconds: float = 0.3) -> None:
+    """Until no span has ended for `still_seconds` (at most WAIT_SECONDS)."""
+    deadline = asyncio.get_running_loop().time() + WAIT_SECONDS
+    seen = -1
+    while asyncio.get_running_loop().time() < deadline:
+        count = len(exporter.get_finished_spans())
+        if count == seen:
+            return
+        seen = count
+        await asyncio.sleep(still_seconds)
+
+
 def traceparent_ids(traceparent: str) -> tuple[int, int]:
     """(trace id, parent span id) of a W3C `traceparent` (`00-<trace>-<span>-<flags>`)."""
     version, trace_id, span_id, _flags = traceparent.split("-")
@@ -256,8 +268,7 @@ async def test_an_idle_shop_leaves_no_traces_however_often_its_background_loops_
     settings = with_accounts(sqlite_settings).with_overrides(consumer_poll_seconds=0.05)
     runtime = traced_runtime(settings, provider)
     async with serving_in_loop(runtime) as client:
-        await runtime.relay.drain()
-        await runtime.consumers.drain()  # what the start-up wrote (the admin) is handled
+        await quiet(exporter)  # what the start-up wrote (the admin) is handled by now
         exporter.clear()
         await asyncio.sleep(0.5)  # ~10 polls of each consumer and of the relay
         idle = list(exporter.get_finished_spans())

@@ -130,7 +130,7 @@ class UntracedUrls:
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] in ("http", "websocket") and self._excluded.url_disabled(
                 get_host_port_url_tuple(scope)[2]):  # type: ignore[no-untyped-call]
-            with suppress_instrumentation():
+            with untraced():
                 await self._untraced(scope, receive, send)
             return
         await self._traced(scope, receive, send)
@@ -220,14 +220,15 @@ def _parent(traceparent: str | None) -> otel_context.Context:
 
 
 @contextmanager
-def untraced_background() -> Iterator[None]:
-    """Tasks started inside leave no SQL or Redis spans of their own.
+def untraced() -> Iterator[None]:
+    """What runs inside, and the tasks started inside, leave no SQL or Redis spans.
 
-    The outbox relay, the consumers' reads, the near cache's listener and the
-    vector index's catch-up poll the database and Redis every second or so; each
-    poll would otherwise be a trace of its own, a flood of one-span traces in
-    the backend with nothing to follow. An event's handling still traces: its
-    CONSUMER span starts from a fresh context (`continued_span`).
+    For work that is no one's request: an excluded URL (a load balancer's probe),
+    and the background services, whose polls of the database and Redis every
+    second or so (the outbox relay, the consumers' reads, the near cache's
+    listener, the vector index's catch-up) would otherwise each be a trace of its
+    own, a flood of one-span traces with nothing to follow. An event's handling
+    still traces: its CONSUMER span starts from a fresh context (`continued_span`).
     """
     with suppress_instrumentation():
         yield
